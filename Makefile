@@ -1,0 +1,57 @@
+# The two commands of the quick start, and a few more for developers.
+#   make run   - install, migrate the embedded SQLite database, load the Minato demo data and
+#                start the portal (web + worker) at http://127.0.0.1:8000
+#   make test  - lint, check the import rules and run the whole test suite on SQLite and,
+#                when reachable, PostgreSQL and Redis
+
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+MANAGE := $(UV) run --frozen python manage.py
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/cityhall
+REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test install lint test-deps test-sqlite test-postgres messages static
+
+$(UV):
+	python3 -m pip install --quiet --user uv
+
+install: $(UV)
+	$(UV) sync --frozen
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_minato_demo
+	$(MANAGE) run_portal
+
+lint: install
+	$(UV) run --frozen ruff check src bench
+	$(UV) run --frozen lint-imports
+	$(MANAGE) makemigrations --check --dry-run
+	CITYHALL_PRODUCTION=1 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))') \
+	  ALLOWED_HOSTS=cityhall.example $(MANAGE) check --deploy --fail-level WARNING
+
+# The accessibility tests need axe-core (npm) and Debian's Chromium; on a fresh machine this
+# installs both (apt needs root, as on the project's machines).
+test-deps:
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund --loglevel=error
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+	  echo "chromium could not be installed: the browser tests will be skipped"
+
+test-sqlite: install test-deps
+	$(UV) run --frozen pytest -q
+
+test-postgres: install test-deps
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(UV) run --frozen python -c "import psycopg; psycopg.connect('$(POSTGRES_URL)'.replace('/cityhall','/postgres')).close()" 2>/dev/null; then \
+	  DATABASE_URL=$(POSTGRES_URL) REDIS_TEST_URL=$(REDIS_TEST_URL) $(UV) run --frozen pytest -q; \
+	else echo "PostgreSQL is not reachable at 127.0.0.1:5432: skipping the PostgreSQL run"; \
+	  [ -z "$$CI" ] || exit 1; fi
+
+test: lint test-sqlite test-postgres
+
+messages: install
+	cd src/cityhall && ../../.venv/bin/django-admin makemessages -l ja -l en -l zh_Hans -l ko --no-obsolete
+	cd src/cityhall && ../../.venv/bin/django-admin compilemessages
+
+static:
+	npm ci && scripts/vendor-static

@@ -1,0 +1,1 @@
+"""cityhall: an open-source digital city hall for Japanese municipalities."""

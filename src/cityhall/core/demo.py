@@ -1,0 +1,67 @@
+"""Named demo personas, shared by the demo loader and the tests.
+
+Every persona is invented (is_demo=True) and uses the reserved `.example` domain. They all
+share DEMO_PASSWORD, which is printed when the demo portal starts and must never be used
+outside a demo.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+DEMO_PASSWORD = "minato-demo-2026"  # noqa: S105 - a published demo password, by design
+DEMO_DOMAIN = "demo.cityhall.example"
+
+
+@dataclass(frozen=True)
+class StaffPersona:
+    key: str
+    email: str
+    display_name: str
+    branch_office: str
+    roles: tuple[str, ...]
+    department: str | None = None
+    is_superuser: bool = False
+
+
+@dataclass(frozen=True)
+class ResidentPersona:
+    key: str
+    email: str
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    date_of_birth: datetime.date
+    town: tuple[str, int | None]
+    block_number: str
+    preferred_language: str = "ja"
+    accessibility_needs: tuple[str, ...] = field(default_factory=tuple)
+
+
+STAFF = {
+    persona.key: persona for persona in [
+        StaffPersona("admin", f"admin@{DEMO_DOMAIN}", "情報 管理子", "main",
+                     ("system_admin",), "it-policy", is_superuser=True),
+        StaffPersona("shiba_clerk", f"clerk.shiba@{DEMO_DOMAIN}", "芝 窓口太郎", "shiba",
+                     ("counter_clerk",), "shiba-residents"),
+        StaffPersona("azabu_clerk", f"clerk.azabu@{DEMO_DOMAIN}", "麻布 窓口花子", "azabu",
+                     ("counter_clerk",), "azabu-residents"),
+        StaffPersona("records_supervisor", f"supervisor@{DEMO_DOMAIN}", "区民 統括", "main",
+                     ("records_supervisor",), "general-affairs"),
+        StaffPersona("auditor", f"auditor@{DEMO_DOMAIN}", "監査 正", "main", ("auditor",),
+                     "general-affairs"),
+    ]
+}
+
+RESIDENTS = {
+    persona.key: persona for persona in [
+        ResidentPersona("hanako", f"hanako@{DEMO_DOMAIN}", "港", "花子", "ミナト", "ハナコ",
+                        datetime.date(1985, 4, 1), ("芝公園", 2), "3-1"),
+        ResidentPersona("taro", f"taro@{DEMO_DOMAIN}", "麻布", "太郎", "アザブ", "タロウ",
+                        datetime.date(1978, 11, 3), ("元麻布", 3), "8-15 元麻布ハイツ101",
+                        accessibility_needs=("large_text",)),
+        ResidentPersona("emily", f"emily@{DEMO_DOMAIN}", "Takanawa", "Emily", "タカナワ",
+                        "エミリー", datetime.date(1992, 7, 20), ("高輪", 2), "1-1",
+                        preferred_language="en", accessibility_needs=("easy_japanese",)),
+    ]
+}

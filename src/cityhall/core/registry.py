@@ -1,0 +1,32 @@
+"""Small registries through which apps plug into core without core importing them.
+
+An app calls `register_portal_link(...)` in its `AppConfig.ready()`; the portal home page and
+the staff back office list what is registered. Removing the app from INSTALLED_APPS removes its
+links and nothing else breaks (DESIGN.md, "every app is optional").
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class PortalLink:
+    key: str
+    title: str
+    description: str
+    url_name: str
+    audience: str = "resident"  # "resident" or "staff"
+    permission: str | None = None
+    order: int = 100
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+_links: dict[str, PortalLink] = {}
+
+
+def register_portal_link(link: PortalLink) -> None:
+    _links[link.key] = link
+
+
+def portal_links(audience: str = "resident") -> list[PortalLink]:
+    return sorted((link for link in _links.values() if link.audience == audience),
+                  key=lambda link: (link.order, link.key))

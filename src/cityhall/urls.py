@@ -1,0 +1,31 @@
+"""URL map of the whole portal."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from cityhall.api import api
+from cityhall.core import views as core_views
+
+# Staff sign in through allauth, where the second factor is enforced; the admin's own login
+# form would bypass it.
+admin_login_redirect = RedirectView.as_view(pattern_name="account_login", query_string=True)
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("accounts/", include("allauth.urls")),
+    path("admin/login/", admin_login_redirect),
+    path("admin/", admin.site.urls),
+    path("", include("cityhall.core.urls")),
+]
+
+if "django_rq" in settings.INSTALLED_APPS:
+    urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))
+
+handler400 = "cityhall.core.views.bad_request"
+handler403 = "cityhall.core.views.permission_denied"
+handler404 = "cityhall.core.views.page_not_found"
+handler500 = "cityhall.core.views.server_error"
