@@ -51,6 +51,8 @@ def resident_profile_save(*, user, data: dict, actor) -> ResidentProfile:
             profile = ResidentProfile(user=user)
         changed = [name for name in PROFILE_FIELDS
                    if name in data and getattr(profile, name, None) != data[name]]
+        if not created and not changed:
+            return profile
         for name in PROFILE_FIELDS:
             if name in data:
                 setattr(profile, name, data[name])
