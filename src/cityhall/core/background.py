@@ -64,7 +64,6 @@ def durable_task(*, max_attempts: int = 5, backoff_seconds: int = 15,
                 return {"retried": True, "attempt": attempt}
 
         durable = task(queue_name=queue_name, priority=priority)(run)
-        durable.max_attempts = max_attempts
         return durable
 
     return decorate
@@ -193,14 +192,15 @@ def requeue_abandoned_rq_jobs(queue_names) -> int:
     MAX_ABANDON_RECOVERIES times stays failed, so a poison job cannot loop forever.
     """
     import django_rq
+    from django_tasks_rq import Job
     from rq.registry import FailedJobRegistry, StartedJobRegistry
 
     requeued = 0
     for name in queue_names:
-        queue = django_rq.get_queue(name)
+        queue = django_rq.get_queue(name, job_class=Job)
         # Moves jobs whose worker stopped beating to the failed registry, marked abandoned.
-        StartedJobRegistry(queue=queue).cleanup()
-        failed = FailedJobRegistry(queue=queue)
+        StartedJobRegistry(queue=queue, job_class=Job).cleanup()
+        failed = FailedJobRegistry(queue=queue, job_class=Job)
         for job_id in failed.get_job_ids():
             job = queue.fetch_job(job_id)
             if job is None:

@@ -69,6 +69,7 @@ class Command(BaseCommand):
         heartbeat = HeartbeatThread(new_worker_id(), settings.TASK_WORKER_HEARTBEAT_SECONDS)
         heartbeat.start()
         try:
-            django_rq.get_worker(*queues).work(with_scheduler=True, burst=batch)
+            django_rq.get_worker(*queues, job_class="django_tasks_rq.Job").work(
+                with_scheduler=True, burst=batch)
         finally:
             heartbeat.stop()
