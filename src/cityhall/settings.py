@@ -245,6 +245,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
@@ -283,6 +284,10 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     # /healthz is probed by load balancers over plain HTTP inside the network.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# How many reverse proxies (load balancers) stand in front of the web nodes; the client
+# address recorded in the audit log is read from X-Forwarded-For accordingly.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # Logs carry request ids, never personal data.
 LOGGING = {

@@ -24,6 +24,19 @@ def current_request_meta() -> dict:
     return _request_meta.get() or {}
 
 
+def client_ip(request) -> str | None:
+    """The client's address. Behind TRUSTED_PROXY_COUNT load balancers it is taken from
+    X-Forwarded-For, counting from the right, so a client cannot forge it by sending the
+    header itself."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [part.strip() for part in
+                     request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 class RequestIdMiddleware:
     """Takes X-Request-ID from a trusted proxy if it is well-formed, else makes one."""
 
@@ -35,7 +48,7 @@ class RequestIdMiddleware:
         request.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
         token = _request_meta.set({
             "request_id": request.request_id,
-            "ip_address": request.META.get("REMOTE_ADDR") or None,
+            "ip_address": client_ip(request),
         })
         try:
             response = self.get_response(request)

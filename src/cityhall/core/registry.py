@@ -30,3 +30,17 @@ def register_portal_link(link: PortalLink) -> None:
 def portal_links(audience: str = "resident") -> list[PortalLink]:
     return sorted((link for link in _links.values() if link.audience == audience),
                   key=lambda link: (link.order, link.key))
+
+
+_role_permissions: dict[str, set[str]] = {}
+
+
+def register_role_permissions(role: str, permissions: list[str]) -> None:
+    """Give a core role the permissions of an app (e.g. the counter clerk may view
+    applications). `manage.py sync_roles` applies them; an app that is not installed adds
+    nothing, so every app stays optional."""
+    _role_permissions.setdefault(role, set()).update(permissions)
+
+
+def registered_role_permissions(role: str) -> set[str]:
+    return set(_role_permissions.get(role, set()))

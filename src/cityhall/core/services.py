@@ -132,13 +132,14 @@ def account_delete(*, user, actor) -> None:
 def sync_roles() -> list[Group]:
     """Make the role groups carry exactly the permissions listed in `permissions.ROLES`."""
     from .permissions import ROLES
+    from .registry import registered_role_permissions
 
     groups = []
     with transaction.atomic():
         for name, role in ROLES.items():
             group, _created = Group.objects.get_or_create(name=name)
             perms = []
-            for dotted in role["permissions"]:
+            for dotted in sorted({*role["permissions"], *registered_role_permissions(name)}):
                 app_label, codename = dotted.split(".")
                 perms.append(Permission.objects.get(content_type__app_label=app_label,
                                                     codename=codename))

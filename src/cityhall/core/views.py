@@ -207,5 +207,8 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     # No database or template context that could fail again: a static, translated page.
-    connection.close_if_unusable_or_obsolete()
+    # A broken connection is dropped, but never one inside an atomic block (a test's
+    # transaction, or a caller's): closing it there would lose the caller's work.
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
     return error_page(request, 500, "500.html")

@@ -22,14 +22,7 @@ class Command(BaseCommand):
     help = "Load Minato City's reference data and the demo staff and residents (idempotent)."
 
     def handle(self, *args, **options):
-        municipality = services.municipality_import(
-            data=json.loads((DATA / "municipality.json").read_text(encoding="utf-8")))
-        count = services.shelters_import(
-            municipality=municipality,
-            shelters=json.loads((DATA / "designated_shelters.geojson").read_text("utf-8")),
-            evacuation_sites=json.loads(
-                (DATA / "emergency_evacuation_sites.geojson").read_text("utf-8")))
-        services.sync_roles()
+        municipality, count = load_minato_reference()
         with transaction.atomic():
             for persona in demo.STAFF.values():
                 load_staff_persona(persona)
@@ -39,6 +32,19 @@ class Command(BaseCommand):
             f"Loaded {municipality.name}: {BranchOffice.objects.count()} offices, "
             f"{Town.objects.count()} towns, {count} shelters and evacuation sites, "
             f"{len(demo.STAFF)} demo staff, {len(demo.RESIDENTS)} demo residents."))
+
+
+def load_minato_reference():
+    """The real data of Minato City and the role groups; no people."""
+    municipality = services.municipality_import(
+        data=json.loads((DATA / "municipality.json").read_text(encoding="utf-8")))
+    count = services.shelters_import(
+        municipality=municipality,
+        shelters=json.loads((DATA / "designated_shelters.geojson").read_text("utf-8")),
+        evacuation_sites=json.loads(
+            (DATA / "emergency_evacuation_sites.geojson").read_text("utf-8")))
+    services.sync_roles()
+    return municipality, count
 
 
 def load_staff_persona(persona: demo.StaffPersona):
