@@ -23,3 +23,13 @@ class CoreConfig(AppConfig):
             description=_("Look up residents served by your branch office."),
             url_name="core:staff_resident_list", audience="staff",
             permission="core.view_residentprofile", order=10))
+        register_portal_link(PortalLink(
+            key="core.audit_log", title=_("Audit log"),
+            description=_("Search who read or changed what, and when."),
+            url_name="admin:core_auditevent_changelist", audience="staff",
+            permission="core.view_auditevent", order=80))
+        register_portal_link(PortalLink(
+            key="core.task_failures", title=_("Failed background tasks"),
+            description=_("See background work that failed and run it again."),
+            url_name="admin:core_taskfailure_changelist", audience="staff",
+            permission="core.view_taskfailure", order=85))

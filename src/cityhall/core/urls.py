@@ -13,6 +13,7 @@ urlpatterns = [
     path("my/consents/", views.my_consents, name="my_consents"),
     path("my/download/", views.my_data_download, name="my_data_download"),
     path("my/delete/", views.my_account_delete, name="my_account_delete"),
+    path("staff/", views.staff_home, name="staff_home"),
     path("staff/residents/", views.staff_resident_list, name="staff_resident_list"),
     path("staff/residents/<int:resident_id>/", views.staff_resident_detail,
          name="staff_resident_detail"),

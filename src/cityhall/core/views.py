@@ -24,7 +24,7 @@ from .forms import (
     ResidentReadPurposeForm,
 )
 from .models import Consent, Facility, ResidentProfile
-from .permissions import access_resident_profile, can, residents_visible_to
+from .permissions import access_resident_profile, can, is_staff_member, residents_visible_to
 
 
 def home(request):
@@ -143,6 +143,23 @@ def my_account_delete(request):
 
 
 # --- staff ---------------------------------------------------------------------------------
+
+@never_cache
+def staff_home(request):
+    """The staff landing page: what the installed apps offer this staff member."""
+    if not request.user.is_authenticated:
+        return redirect(f"/accounts/login/?next={request.path}")
+    if not is_staff_member(request.user):
+        raise PermissionDeniedError()
+    from .registry import portal_links
+
+    links = [link for link in portal_links("staff")
+             if link.permission is None or can(request.user, link.permission)]
+    return render(request, "core/staff_home.html", {
+        "links": links, "profile": getattr(request.user, "staff_profile", None),
+        "can_use_admin": request.user.is_superuser or bool(
+            request.user.get_all_permissions())})
+
 
 def _require_staff_permission(request, permission):
     if not request.user.is_authenticated:

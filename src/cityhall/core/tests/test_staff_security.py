@@ -95,3 +95,23 @@ def test_resident_session_is_not_subject_to_staff_rules(client, resident_persona
     hanako = resident_persona("hanako")
     client.force_login(hanako.user)
     assert client.get("/my/").status_code == 200
+
+
+def test_staff_home_lists_only_what_each_role_may_use(client, staff_persona, resident_persona):
+    auditor = staff_persona("auditor")
+    client.force_login(auditor)
+    page = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/admin/core/auditevent/" in page
+    assert "/staff/residents/" not in page
+
+    clerk = staff_persona("shiba_clerk")
+    client.force_login(clerk)
+    page = client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "/staff/residents/" in page
+    assert "/admin/core/auditevent/" not in page
+
+    hanako = resident_persona("hanako")
+    client.force_login(hanako.user)
+    assert client.get("/staff/").status_code == 403
+    client.logout()
+    assert client.get("/staff/").status_code == 302
