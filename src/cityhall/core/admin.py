@@ -105,9 +105,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_actions(self, request):
-        return {}
-
 
 @admin.register(TaskFailure)
 class TaskFailureAdmin(admin.ModelAdmin):

@@ -21,7 +21,7 @@ import uuid
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
-from django.tasks import task
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, Task
 from django.utils import timezone
 
 from .models import TaskFailure, WorkerHeartbeat
@@ -63,7 +63,11 @@ def durable_task(*, max_attempts: int = 5, backoff_seconds: int = 15,
                 ).enqueue(*args, **{**kwargs, RETRY_KWARG: attempt + 1})
                 return {"retried": True, "attempt": attempt}
 
-        durable = task(queue_name=queue_name, priority=priority)(run)
+        # Always Django's own Task class (not the configured backend's): the database worker
+        # accepts only that one, and django-tasks-rq accepts it too, so a task defined once
+        # runs on either backend.
+        durable = Task(func=run, priority=priority, queue_name=queue_name,
+                       backend=DEFAULT_TASK_BACKEND_ALIAS, takes_context=False)
         return durable
 
     return decorate

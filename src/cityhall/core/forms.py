@@ -4,7 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import Consent, ResidentProfile, Town
+from .models import BranchOffice, Consent, Facility, ResidentProfile, Town
 
 KANA_PATTERN = r"^[\u30A0-\u30FF\u3040-\u309F\u30FC\u3000 ]+$"
 
@@ -16,7 +16,8 @@ class ResidentProfileForm(forms.ModelForm):
     preferred_language = forms.ChoiceField(label=_("Preferred language"),
                                            choices=settings.LANGUAGES)
     date_of_birth = forms.DateField(
-        label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}),
+        label=_("Date of birth"),
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
         help_text=_("For example 1985-04-01."),
         error_messages={"invalid": _("Enter the date as year-month-day, e.g. 1985-04-01.")})
     family_name_kana = forms.RegexField(
@@ -27,6 +28,7 @@ class ResidentProfileForm(forms.ModelForm):
         error_messages={"invalid": _("Please write the name in katakana or hiragana.")})
     phone = forms.RegexField(
         label=_("Phone"), regex=r"^\+?[0-9][0-9\- ]{8,18}$", required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
         error_messages={"invalid": _("Enter a phone number such as 03-3578-2111.")})
 
     class Meta:
@@ -34,6 +36,10 @@ class ResidentProfileForm(forms.ModelForm):
         fields = ["family_name", "given_name", "family_name_kana", "given_name_kana",
                   "date_of_birth", "town", "block_number", "phone", "preferred_language",
                   "accessibility_needs"]
+        # Autocomplete tokens let browsers and assistive tools fill the form (WCAG 1.3.5).
+        widgets = {"family_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+                   "given_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+                   "block_number": forms.TextInput(attrs={"autocomplete": "address-line2"})}
         labels = {"family_name": _("Family name"), "given_name": _("Given name"),
                   "town": _("Town and chōme"), "block_number": _("Block and building number")}
 
@@ -54,8 +60,9 @@ class ConsentForm(forms.Form):
 
 
 class AccountDeleteForm(forms.Form):
-    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput,
-                               strip=False)
+    password = forms.CharField(
+        label=_("Your password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
     confirm = forms.BooleanField(
         label=_("I understand that my account and my data will be deleted."),
         error_messages={"required": _("Please confirm that you want to delete your account.")})
@@ -82,8 +89,10 @@ class ResidentReadPurposeForm(forms.Form):
 
 
 class FacilityFilterForm(forms.Form):
-    from .models import Facility as _Facility
-
-    kind = forms.ChoiceField(label=_("Kind"), required=False,
-                             choices=[("", _("All kinds")), *_Facility.Kind.choices])
-    branch_office = forms.CharField(label=_("Area"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All kinds")), *Facility.Kind.choices],
+        error_messages={"invalid_choice": _("Please choose a kind from the list.")})
+    branch_office = forms.ModelChoiceField(
+        label=_("Area"), required=False, to_field_name="code",
+        queryset=BranchOffice.objects.filter(is_main_office=False),
+        error_messages={"invalid_choice": _("Please choose an area from the list.")})

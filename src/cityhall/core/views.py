@@ -8,8 +8,9 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -48,11 +49,14 @@ def facility_list(request):
     kind = branch = None
     if form.is_valid():
         kind = form.cleaned_data["kind"] or None
-        branch = form.cleaned_data["branch_office"] or None
+        office = form.cleaned_data["branch_office"]
+        branch = office.code if office else None
     queryset = selectors.facilities(kind=kind, branch_office_code=branch)
     page = Paginator(queryset, 30).get_page(request.GET.get("page"))
     return render(request, "core/facility_list.html", {
-        "form": form, "page": page, "branch_offices": selectors.branch_offices()})
+        "form": form, "page": page,
+        "branch_offices": selectors.branch_offices().filter(is_main_office=False)},
+        status=400 if form.is_bound and not form.is_valid() else 200)
 
 
 def facility_detail(request, code):
@@ -100,7 +104,8 @@ def my_consents(request):
         return redirect("core:my_profile_edit")
     active = list(profile.consents.filter(withdrawn_at__isnull=True)
                   .values_list("purpose", flat=True))
-    form = ConsentForm(request.POST or None, initial={"purposes": active})
+    form = ConsentForm(request.POST if request.method == "POST" else None,
+                       initial={"purposes": active})
     if request.method == "POST":
         if form.is_valid():
             chosen = set(form.cleaned_data["purposes"])
@@ -127,7 +132,8 @@ def my_data_download(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def my_account_delete(request):
-    form = AccountDeleteForm(request.POST or None, user=request.user)
+    form = AccountDeleteForm(request.POST if request.method == "POST" else None,
+                             user=request.user)
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -228,4 +234,5 @@ def server_error(request):
     # transaction, or a caller's): closing it there would lose the caller's work.
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
-    return error_page(request, 500, "500.html")
+    # Rendered without the request, so no context processor touches the database.
+    return HttpResponseServerError(render_to_string("500.html"))

@@ -2,7 +2,6 @@
 worker that was killed mid-task is handed back to its queue and run."""
 
 import os
-import signal
 import time
 
 import pytest
@@ -10,7 +9,7 @@ from django.conf import settings
 from django.test import override_settings
 
 from cityhall.core.models import AuditEvent
-from cityhall.core.tests.test_worker_processes import start_worker, stop, wait_for
+from cityhall.core.tests.test_worker_processes import kill_machine, start_worker, stop, wait_for
 
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 
@@ -74,8 +73,7 @@ def test_rq_job_abandoned_by_a_killed_worker_is_requeued_and_run(redis_queue):
         wait_for(lambda: (queue.fetch_job(result.id).get_status() == JobStatus.STARTED),
                  seconds=90, what="the first RQ worker to start the job")
     finally:
-        os.killpg(first.pid, signal.SIGKILL)
-        first.wait()
+        kill_machine(first)
     assert not AuditEvent.objects.filter(target_id="rq-crash").exists()
 
     # RQ notices a dead worker when the job's heartbeat expires (a minute or more); a

@@ -1,5 +1,6 @@
 """Real worker processes: a worker killed mid-task loses nothing (database backend and RQ)."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -40,6 +41,35 @@ def start_worker(extra_env=None):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, read from /proc (RQ's work horse leaves its parent's
+    process group, so killing the group is not enough)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def kill_machine(process):
+    """SIGKILL the worker and everything it started, as when its machine dies."""
+    for pid in [process.pid, *descendants(process.pid)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
+
+
 def wait_for(condition, *, seconds: float, what: str):
     # A generous bound so that a hung worker fails the test instead of hanging CI; it is not
     # a speed assertion.
@@ -77,8 +107,7 @@ def test_database_worker_killed_mid_task_loses_nothing():
         wait_for(lambda: DBTaskResult.objects.get(pk=result.id).status
                  == TaskResultStatus.RUNNING, seconds=60, what="the first worker to claim")
     finally:
-        os.killpg(first.pid, signal.SIGKILL)  # dies mid-task, without cleaning up
-        first.wait()
+        kill_machine(first)  # dies mid-task, without cleaning up
     assert not AuditEvent.objects.filter(action="test.slow_marker").exists()
     assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.RUNNING
 
