@@ -17,6 +17,10 @@ $(UV):
 
 install: $(UV)
 	$(UV) sync --frozen
+	@# The compiled catalogues are committed too; refresh them when gettext is present.
+	@if command -v msgfmt >/dev/null; then cd src/cityhall && \
+	  DJANGO_SETTINGS_MODULE=cityhall.settings PYTHONPATH=.. ../../.venv/bin/django-admin \
+	  compilemessages -v0; fi
 
 run: install
 	$(MANAGE) migrate --noinput
@@ -28,7 +32,8 @@ lint: install
 	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	CITYHALL_PRODUCTION=1 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))') \
-	  ALLOWED_HOSTS=cityhall.example $(MANAGE) check --deploy --fail-level WARNING
+	  ALLOWED_HOSTS=cityhall.example EMAIL_HOST=smtp.cityhall.example \
+	  $(MANAGE) check --deploy --fail-level WARNING
 
 # The accessibility tests need axe-core (npm) and Debian's Chromium; on a fresh machine this
 # installs both (apt needs root, as on the project's machines).
@@ -50,8 +55,11 @@ test-postgres: install test-deps
 test: lint test-sqlite test-postgres
 
 messages: install
-	cd src/cityhall && ../../.venv/bin/django-admin makemessages -l ja -l en -l zh_Hans -l ko --no-obsolete
-	cd src/cityhall && ../../.venv/bin/django-admin compilemessages
+	cd src/cityhall && DJANGO_SETTINGS_MODULE=cityhall.settings PYTHONPATH=.. \
+	  ../../.venv/bin/django-admin makemessages -l ja -l en -l zh_Hans -l ko --no-obsolete \
+	  -i "core/tests/*"
+	cd src/cityhall && DJANGO_SETTINGS_MODULE=cityhall.settings PYTHONPATH=.. \
+	  ../../.venv/bin/django-admin compilemessages
 
 static:
 	npm ci && scripts/vendor-static
