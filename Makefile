@@ -18,7 +18,7 @@ $(UV):
 install: $(UV)
 	$(UV) sync --frozen
 	@# The compiled catalogues are committed too; refresh them when gettext is present.
-	@if command -v msgfmt >/dev/null; then cd src/cityhall && \
+	@if command -v msgfmt >/dev/null && [ -d src/cityhall/locale ]; then cd src/cityhall && \
 	  DJANGO_SETTINGS_MODULE=cityhall.settings PYTHONPATH=.. ../../.venv/bin/django-admin \
 	  compilemessages -v0; fi
 

@@ -9,6 +9,7 @@ staff member reads residents served by their own branch office unless one of the
 grants `core.view_residents_all_branches`.
 """
 
+from django.core.paginator import Page
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,26 @@ def residents_visible_to(user):
     if user.has_perm("core.view_residents_all_branches"):
         return queryset
     return queryset.filter(town__branch_office_id=staff_branch_office_id(user))
+
+
+def access_resident_list(user, *, query: str, page_number) -> Page:
+    """One page of the residents a staff member may list, searched by the start of the
+    (kana) family name. Names are personal data, so each page shown is recorded: the search
+    and how many residents it showed, never who."""
+    from django.core.paginator import Paginator
+
+    if not can(user, "core.view_residentprofile"):
+        raise PermissionDeniedError()
+    residents = residents_visible_to(user).order_by("family_name_kana", "given_name_kana")
+    if query:
+        residents = residents.filter(family_name_kana__startswith=query) | residents.filter(
+            family_name__startswith=query)
+    page = Paginator(residents, 25).get_page(page_number)
+    with transaction.atomic():
+        audit_record(actor=user, action="resident.list", target_type="core.residentprofile",
+                     details={"query": query, "page": page.number,
+                              "shown": len(page.object_list)})
+    return page
 
 
 def access_resident_profile(user, resident_id, *, purpose: str) -> ResidentProfile:

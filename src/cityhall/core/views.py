@@ -6,6 +6,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseServerError, JsonResponse
@@ -25,7 +26,7 @@ from .forms import (
     ResidentReadPurposeForm,
 )
 from .models import Consent, Facility, ResidentProfile
-from .permissions import access_resident_profile, can, is_staff_member, residents_visible_to
+from .permissions import access_resident_list, access_resident_profile, can, is_staff_member
 
 
 def home(request):
@@ -154,7 +155,7 @@ def my_account_delete(request):
 def staff_home(request):
     """The staff landing page: what the installed apps offer this staff member."""
     if not request.user.is_authenticated:
-        return redirect(f"/accounts/login/?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     if not is_staff_member(request.user):
         raise PermissionDeniedError()
     from .registry import portal_links
@@ -169,7 +170,7 @@ def staff_home(request):
 
 def _require_staff_permission(request, permission):
     if not request.user.is_authenticated:
-        return redirect(f"/accounts/login/?next={request.path}")
+        return redirect_to_login(request.get_full_path())
     if not can(request.user, permission):
         raise PermissionDeniedError()
     return None
@@ -180,12 +181,7 @@ def staff_resident_list(request):
     if (response := _require_staff_permission(request, "core.view_residentprofile")):
         return response
     query = (request.GET.get("q") or "").strip()[:50]
-    residents = residents_visible_to(request.user).order_by("family_name_kana",
-                                                             "given_name_kana")
-    if query:
-        residents = residents.filter(family_name_kana__startswith=query) | residents.filter(
-            family_name__startswith=query)
-    page = Paginator(residents, 25).get_page(request.GET.get("page"))
+    page = access_resident_list(request.user, query=query, page_number=request.GET.get("page"))
     return render(request, "core/staff_resident_list.html", {"page": page, "query": query})
 
 

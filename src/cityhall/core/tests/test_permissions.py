@@ -170,8 +170,12 @@ def test_staff_list_shows_only_own_branch_residents(client, shiba_clerk, hanako,
     assert response.status_code == 200
     listed = list(response.context["page"].object_list)
     assert sorted(r.pk for r in listed) == sorted([hanako.pk, other_shiba.pk])
-    # Listing is not reading: no audit event.
+    # A list shows names, not records: no read event, but one list event that records the
+    # search and how many were shown, never who.
     assert not reads().exists()
+    listing = AuditEvent.objects.get(action="resident.list")
+    assert listing.actor_id == shiba_clerk.pk
+    assert listing.details == {"query": "", "page": 1, "shown": 2}
 
 
 def test_staff_list_search_stays_within_the_branch(client, shiba_clerk, hanako, taro):
