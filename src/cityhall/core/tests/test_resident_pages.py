@@ -44,7 +44,7 @@ def profile_values(profile):
 
 def translated(message, language, **params):
     with translation.override(language):
-        text = str(message)
+        text = translation.gettext(str(message))
     return escape(text % params if params else text)
 
 
@@ -205,12 +205,11 @@ def test_bad_profile_input_is_refused_in_japanese_and_changes_nothing(client, mi
     assert response["Content-Language"] == "ja"
     assert field in response.context["form"].errors
     content = response.content.decode()
-    # The message in Japanese; while the project's catalogue lacks it, gettext falls back to
-    # the English text, so this holds before and after the translations land.
+    # The message in Japanese, from the project's catalogue (not the English source).
     japanese = escape(japanese) if japanese else translated(message, "ja")
+    assert japanese != escape(message), f"no Japanese translation for {message!r}"
     assert japanese in content
-    if japanese != escape(message):
-        assert escape(message) not in content
+    assert escape(message) not in content
     assert not ResidentProfile.objects.filter(user=user).exists()
     assert not AuditEvent.objects.filter(action__startswith="resident.").exists()
 
