@@ -135,3 +135,14 @@ def test_switching_language_sets_the_cookie(client, minato):
     assert response["Location"] == "/facilities/"
     assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     assert html_lang(client.get("/facilities/")) == "en"
+
+
+def test_home_links_each_branch_area_and_every_link_works(client, minato):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "branch_office=main" not in page  # the main city hall serves no town of its own
+    for code in ("shiba", "azabu", "akasaka", "takanawa", "shibaura-konan"):
+        assert f"branch_office={code}" in page
+        response = client.get("/facilities/", {"branch_office": code})
+        assert response.status_code == 200
+        assert response.context["page"].paginator.count > 0
+    assert client.get("/facilities/", {"branch_office": "main"}).status_code == 400
