@@ -10,7 +10,7 @@ MANAGE := $(UV) run --frozen python manage.py
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/cityhall
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install lint test-deps test-sqlite test-postgres messages static
+.PHONY: run test install lint test-deps test-sqlite test-postgres messages static bench
 
 $(UV):
 	python3 -m pip install --quiet --user uv
@@ -63,3 +63,12 @@ messages: install
 
 static:
 	npm ci && scripts/vendor-static
+
+# Benchmarks print their figures beside a baseline measured in the same run.
+bench: install
+	$(UV) run --frozen python bench/core_bench.py
+	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS cityhall_bench" && \
+	  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE cityhall_bench" && \
+	  BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cityhall_bench \
+	  $(UV) run --frozen python bench/core_bench.py; fi

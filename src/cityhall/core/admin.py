@@ -52,10 +52,9 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ["last_login", "date_joined"]
 
     def get_queryset(self, request):
-        # Staff accounts only: residents' accounts are personal data reached through the
-        # audited resident pages.
-        queryset = super().get_queryset(request)
-        return queryset if request.user.is_superuser else queryset.filter(is_staff=True)
+        # Staff accounts only, for superusers too: residents' accounts are personal data,
+        # reached only through the audited resident pages.
+        return super().get_queryset(request).filter(is_staff=True)
 
 
 @admin.register(Municipality)

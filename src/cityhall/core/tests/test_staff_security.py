@@ -115,3 +115,13 @@ def test_staff_home_lists_only_what_each_role_may_use(client, staff_persona, res
     assert client.get("/staff/").status_code == 403
     client.logout()
     assert client.get("/staff/").status_code == 302
+
+
+def test_admin_user_list_never_shows_residents(client, staff_persona, resident_persona):
+    admin_user = staff_persona("admin")
+    hanako = resident_persona("hanako")
+    client.force_login(admin_user)
+    page = client.get("/admin/core/user/").content.decode()
+    assert admin_user.email in page
+    assert hanako.user.email not in page
+    assert client.get(f"/admin/core/user/{hanako.user.pk}/change/").status_code == 302
