@@ -31,6 +31,11 @@ def load_minato_reference_data() -> Municipality:
         evacuation_sites=json.loads(
             (MINATO_DATA / "emergency_evacuation_sites.geojson").read_text(encoding="utf-8")))
     services.sync_roles()
+    # The installed apps' own reference data (e.g. the procedure catalogue).
+    from cityhall.core.registry import reference_loaders
+
+    for _name, loader in reference_loaders():
+        loader()
     return municipality
 
 

@@ -53,6 +53,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The apps of the house (DESIGN.md). `core` is required; every other app is optional.
 CITYHALL_APPS = [
     "cityhall.core",
+    "cityhall.procedures",
 ]
 
 INSTALLED_APPS = [

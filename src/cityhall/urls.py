@@ -1,5 +1,6 @@
 """URL map of the whole portal."""
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -21,6 +22,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("cityhall.core.urls")),
 ]
+
+# Each optional app's pages are mounted only when the app is installed.
+if apps.is_installed("cityhall.procedures"):
+    urlpatterns.insert(-1, path("procedures/", include("cityhall.procedures.urls")))
 
 if "django_rq" in settings.INSTALLED_APPS:
     urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))

@@ -44,3 +44,17 @@ def register_role_permissions(role: str, permissions: list[str]) -> None:
 
 def registered_role_permissions(role: str) -> set[str]:
     return set(_role_permissions.get(role, set()))
+
+
+_reference_loaders: dict[str, object] = {}
+
+
+def register_reference_loader(name: str, loader) -> None:
+    """Let an app load its own real reference data (e.g. the procedure catalogue) whenever
+    `load_minato_reference` or `load_minato_demo` runs. `loader()` must be idempotent and
+    return a short description of what it loaded."""
+    _reference_loaders[name] = loader
+
+
+def reference_loaders() -> list[tuple[str, object]]:
+    return sorted(_reference_loaders.items())

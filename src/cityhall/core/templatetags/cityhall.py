@@ -59,3 +59,18 @@ def need_label(code):
         return ResidentProfile.AccessibilityNeed(code).label
     except ValueError:
         return code
+
+
+@register.filter
+def localized(obj, field: str):
+    """`obj.<field>_en` on pages in a language other than Japanese when it is filled in,
+    otherwise `obj.<field>_ja` (marked `lang="ja"` when shown on a non-Japanese page). Lists
+    (e.g. required documents) are returned as lists."""
+    language = (get_language() or "ja").split("-")[0]
+    english = getattr(obj, f"{field}_en", None)
+    japanese = getattr(obj, f"{field}_ja", None)
+    if language != "ja" and english:
+        return english
+    if language != "ja" and isinstance(japanese, str) and japanese:
+        return format_html('<span lang="ja">{}</span>', japanese)
+    return japanese if japanese is not None else ""

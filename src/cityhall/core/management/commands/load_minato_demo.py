@@ -44,6 +44,10 @@ def load_minato_reference():
         evacuation_sites=json.loads(
             (DATA / "emergency_evacuation_sites.geojson").read_text("utf-8")))
     services.sync_roles()
+    from cityhall.core.registry import reference_loaders
+
+    for _name, loader in reference_loaders():
+        loader()
     return municipality, count
 
 

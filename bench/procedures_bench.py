@@ -1,0 +1,125 @@
+"""Navigator and catalogue-search speed beside same-run baselines.
+
+    uv run python bench/procedures_bench.py                   # scratch SQLite
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cityhall_bench \
+        uv run python bench/procedures_bench.py               # PostgreSQL (flushed)
+
+For every life event over the full Minato catalogue it evaluates the checklist with all
+questions answered, with none answered and with half answered (random but seeded), and
+prints the median and p95 in milliseconds. The baseline is the plain SQL that fetches the
+same rules and procedures (what any implementation must at least do). Search is measured
+for a few typical queries beside a plain LIKE on the procedure name.
+"""
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+scratch = tempfile.mkdtemp(prefix="cityhall-bench-")
+os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL",
+                                            f"sqlite:///{scratch}/bench.sqlite3")
+os.environ.setdefault("CITYHALL_DATA_DIR", scratch)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityhall.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+
+
+def percentiles(samples):
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+
+def timed_ms(func):
+    started = time.perf_counter()
+    func()
+    return (time.perf_counter() - started) * 1000
+
+
+def random_answers(event, rng, share):
+    answers = {}
+    for question in event.questions:
+        if rng.random() > share:
+            continue
+        if question["type"] == "bool":
+            answers[question["key"]] = rng.random() < 0.5
+        elif question["type"] == "choice":
+            answers[question["key"]] = rng.choice(question["choices"])["value"]
+        else:
+            answers[question["key"]] = rng.randint(question.get("min", 0) or 0,
+                                                   min(question.get("max", 100) or 100, 100))
+    return answers
+
+
+def main():
+    if connection.vendor == "postgresql":
+        call_command("flush", interactive=False, verbosity=0)
+    call_command("migrate", verbosity=0)
+    call_command("load_minato_reference", verbosity=0)
+
+    import datetime
+
+    from cityhall.procedures.models import LifeEvent, Procedure
+    from cityhall.procedures.selectors import checklist, search_procedures
+
+    rng = random.Random(2026)
+    events = list(LifeEvent.objects.all())
+    today = datetime.date(2026, 4, 1)
+    baseline, navigator = [], []
+    sql = (
+        "SELECT r.step, r.condition, p.code, p.name_ja, p.deadline_days, p.documents_ja "
+        "FROM procedures_eventrule r JOIN procedures_procedure p ON p.id = r.procedure_id "
+        "WHERE r.life_event_id = %s ORDER BY r.step")
+    for _ in range(ROUNDS):
+        for event in events:
+            def plain(event=event):
+                with connection.cursor() as cursor:
+                    cursor.execute(sql, [event.pk])
+                    cursor.fetchall()
+            baseline.append(timed_ms(plain))
+            for share in (1.0, 0.0, 0.5):
+                answers = random_answers(event, rng, share)
+                navigator.append(timed_ms(
+                    lambda event=event, answers=answers: checklist(
+                        life_event=event, answers=answers, event_date=today)))
+
+    print(f"database: {connection.vendor}; {len(events)} life events, "
+          f"{Procedure.objects.count()} procedures, {ROUNDS} rounds")
+    print(f"{'operation':52} {'median ms':>10} {'p95 ms':>10}")
+    for label, samples in (("baseline: plain SQL fetch of an event's rules", baseline),
+                           ("navigator checklist (evaluate + deadlines)", navigator)):
+        median, p95 = percentiles(samples)
+        print(f"{label:52} {median:10.2f} {p95:10.2f}")
+
+    queries = ["転入", "てんにゅう", "ﾃﾝﾆｭｳ", "子供医療費", "dog", "保険 加入"]
+    plain_search, smart_search = [], []
+    for _ in range(ROUNDS):
+        for query in queries:
+            plain_search.append(timed_ms(lambda query=query: list(
+                Procedure.objects.filter(name_ja__contains=query))))
+            smart_search.append(timed_ms(lambda query=query: list(
+                search_procedures(query=query))))
+    for label, samples in (("baseline: LIKE on the procedure name", plain_search),
+                           ("Japanese-aware search (Sudachi + kana folding)", smart_search)):
+        median, p95 = percentiles(samples)
+        print(f"{label:52} {median:10.2f} {p95:10.2f}")
+    for query in queries:
+        plain = Procedure.objects.filter(name_ja__contains=query).count()
+        smart = search_procedures(query=query).count()
+        print(f"  {query!r:16} plain LIKE finds {plain:3}, Japanese-aware search finds {smart:3}")
+
+
+if __name__ == "__main__":
+    main()

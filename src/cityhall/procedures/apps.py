@@ -1,0 +1,51 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProceduresConfig(AppConfig):
+    name = "cityhall.procedures"
+    label = "procedures"
+    verbose_name = _("Procedures")
+
+    def ready(self):
+        from cityhall.core.registry import (
+            PortalLink,
+            register_portal_link,
+            register_reference_loader,
+            register_role_permissions,
+        )
+
+        register_portal_link(PortalLink(
+            key="procedures.navigator", title=_("Procedure navigator"),
+            description=_("Moving, a birth, a marriage, a death in the family: see every "
+                          "procedure you need, with deadlines."),
+            url_name="procedures:navigator_index", order=10))
+        register_portal_link(PortalLink(
+            key="procedures.catalogue", title=_("Procedures"),
+            description=_("Search the procedures of the city: what to bring, fees, where to "
+                          "go, what you can do online."),
+            url_name="procedures:procedure_list", order=20))
+        register_portal_link(PortalLink(
+            key="procedures.edit", title=_("Procedure catalogue"),
+            description=_("Edit procedures, life events and the navigator's rules."),
+            url_name="admin:procedures_procedure_changelist", audience="staff",
+            permission="procedures.change_procedure", order=40))
+        register_role_permissions("system_admin", [
+            f"procedures.{action}_{model}" for action in ("view", "add", "change")
+            for model in ("procedure", "lifeevent", "eventrule")
+        ] + ["procedures.view_procedurerevision"])
+        register_role_permissions("branch_manager", [
+            "procedures.view_procedure", "procedures.view_lifeevent", "procedures.view_eventrule",
+            "procedures.view_procedurerevision"])
+        register_reference_loader("procedures", load_minato_catalogue)
+
+
+def load_minato_catalogue():
+    import json
+    from pathlib import Path
+
+    from .services import catalogue_import
+
+    data = json.loads((Path(__file__).parent / "data" / "minato_procedures.json")
+                      .read_text(encoding="utf-8"))
+    return catalogue_import(data=data)

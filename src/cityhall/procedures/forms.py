@@ -1,0 +1,84 @@
+"""Forms of the procedure pages. The navigator's form is built from a life event's questions,
+so staff add a question without touching code."""
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+UNKNOWN = ""
+
+
+def _label(item: dict) -> str:
+    language = (get_language() or "ja").split("-")[0]
+    return item.get("label_en") if language != "ja" and item.get("label_en") else item.get(
+        "label_ja", "")
+
+
+class ProcedureSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search procedures"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
+    life_event = forms.SlugField(required=False, widget=forms.HiddenInput)
+
+
+class NavigatorForm(forms.Form):
+    """The event date and the life event's questions; every question may be left unanswered
+    ("I don't know / skip"), which widens the checklist."""
+
+    event_date = forms.DateField(
+        label=_("Date of the event"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Deadlines are counted from this date. Leave it empty if you do not know "
+                    "it yet."),
+        error_messages={"invalid": _("Enter the date as year-month-day, e.g. 2026-04-01.")})
+
+    def __init__(self, *args, life_event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.life_event = life_event
+        for question in life_event.questions:
+            self.fields[f"q_{question['key']}"] = self._field_for(question)
+
+    def _field_for(self, question: dict):
+        label = _label(question)
+        if question["type"] == "bool":
+            return forms.TypedChoiceField(
+                label=label, required=False, widget=forms.RadioSelect,
+                choices=[("yes", _("Yes")), ("no", _("No")), (UNKNOWN, _("Don't know / skip"))],
+                coerce=lambda value: {"yes": True, "no": False}.get(value),
+                empty_value=None, initial=UNKNOWN,
+                error_messages={"invalid_choice": _("Please choose one of the answers.")})
+        if question["type"] == "choice":
+            return forms.ChoiceField(
+                label=label, required=False, widget=forms.RadioSelect,
+                choices=[*[(choice["value"], _label(choice)) for choice in question["choices"]],
+                         (UNKNOWN, _("Don't know / skip"))],
+                initial=UNKNOWN,
+                error_messages={"invalid_choice": _("Please choose one of the answers.")})
+        return forms.IntegerField(
+            label=label, required=False, min_value=question.get("min"),
+            max_value=question.get("max"),
+            error_messages={"invalid": _("Enter a whole number."),
+                            "min_value": _("Enter a number of at least %(limit_value)s."),
+                            "max_value": _("Enter a number of at most %(limit_value)s.")})
+
+    def answers(self) -> dict:
+        """The answers given, by question key; unanswered questions are left out."""
+        answers = {}
+        for question in self.life_event.questions:
+            value = self.cleaned_data.get(f"q_{question['key']}")
+            if value is not None and value != UNKNOWN:
+                answers[question["key"]] = value
+        return answers
+
+
+def navigator_query(life_event, answers: dict, event_date) -> dict:
+    """The GET parameters that reproduce a checklist (for links and saved checklists)."""
+    params = {"event_date": event_date.isoformat() if event_date else ""}
+    for question in life_event.questions:
+        if question["key"] not in answers:
+            continue
+        value = answers[question["key"]]
+        if question["type"] == "bool":
+            value = "yes" if value else "no"
+        params[f"q_{question['key']}"] = value
+    params["show"] = "1"
+    return params

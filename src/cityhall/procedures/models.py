@@ -1,0 +1,202 @@
+"""The procedure catalogue and the life-event navigator (取組1 行政手続のオンライン化,
+取組3 窓口の利便性向上: 手続きナビ).
+
+A Procedure is one thing a resident files with the city; a LifeEvent (birth, moving in, ...)
+asks a few questions, and its EventRules say — as data, not code — which procedures follow
+from it, in what order, under which condition and with which deadline.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from cityhall.core.models import Department
+
+from .conditions import validate_condition, validate_questions
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Online")
+    COUNTER = "counter", _("At a counter")
+    MAIL = "mail", _("By post")
+    MYNAPORTAL = "mynaportal", _("Mynaportal (マイナポータル)")
+
+
+class LifeEvent(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    description_ja = models.TextField(_("description (Japanese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    questions = models.JSONField(
+        _("questions"), default=list, blank=True,
+        help_text=_('A list of {"key", "type" (bool, choice, number), "label_ja", "label_en", '
+                    '"choices" for choice questions, "min"/"max" for numbers}.'))
+    is_published = models.BooleanField(_("published"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("life event")
+        verbose_name_plural = _("life events")
+
+    def __str__(self):
+        return self.name_ja
+
+    def clean(self):
+        try:
+            validate_questions(self.questions)
+        except ValidationError as error:
+            raise ValidationError({"questions": error.messages}) from None
+        if self.pk:
+            for rule in self.rules.all():
+                try:
+                    validate_condition(rule.condition, self.questions)
+                except ValidationError:
+                    raise ValidationError({"questions": _(
+                        "The rule for “%(procedure)s” uses a question that would no longer "
+                        "exist; change that rule first.") % {"procedure": rule.procedure}
+                    }) from None
+
+
+class Procedure(models.Model):
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=160)
+    name_kana = models.CharField(_("name (kana)"), max_length=200)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="procedures", verbose_name=_("department"))
+    purpose_ja = models.TextField(_("what it is for (Japanese)"))
+    purpose_en = models.TextField(_("what it is for (English)"))
+    who_ja = models.TextField(_("who files it (Japanese)"), blank=True)
+    who_en = models.TextField(_("who files it (English)"), blank=True)
+    deadline_ja = models.CharField(_("deadline (Japanese)"), max_length=200, blank=True)
+    deadline_en = models.CharField(_("deadline (English)"), max_length=200, blank=True)
+    deadline_days = models.PositiveSmallIntegerField(
+        _("deadline in days"), null=True, blank=True,
+        help_text=_("Days from the life event by which it must be filed; empty if none."))
+    deadline_counts_event_day = models.BooleanField(
+        _("the event day counts as day 1"), default=False,
+        help_text=_("On for deadlines under the Family Register Act (出生届, 死亡届), which "
+                    "count the day of the event itself."))
+    documents_ja = models.JSONField(_("what to bring (Japanese)"), default=list, blank=True)
+    documents_en = models.JSONField(_("what to bring (English)"), default=list, blank=True)
+    fee_yen = models.PositiveIntegerField(_("fee (yen)"), null=True, blank=True)
+    fee_note_ja = models.CharField(_("fee note (Japanese)"), max_length=200, blank=True)
+    fee_note_en = models.CharField(_("fee note (English)"), max_length=200, blank=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    where_ja = models.CharField(_("where (Japanese)"), max_length=300, blank=True)
+    where_en = models.CharField(_("where (English)"), max_length=300, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    processing_time_ja = models.CharField(_("processing time (Japanese)"), max_length=100,
+                                          blank=True)
+    processing_time_en = models.CharField(_("processing time (English)"), max_length=100,
+                                          blank=True)
+    keywords_ja = models.JSONField(_("search keywords"), default=list, blank=True)
+    url = models.URLField(_("official page"), blank=True)
+    is_published = models.BooleanField(_("published"), default=True)
+    search_index = models.TextField(editable=False, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name_kana", "code"]
+        verbose_name = _("procedure")
+        verbose_name_plural = _("procedures")
+
+    def __str__(self):
+        return self.name_ja
+
+    def clean(self):
+        unknown = set(self.channels or []) - set(Channel.values)
+        if unknown:
+            raise ValidationError({"channels": _("Unknown channel: %(names)s.")
+                                   % {"names": ", ".join(sorted(map(str, unknown)))}})
+        for field in ("documents_ja", "documents_en", "keywords_ja"):
+            value = getattr(self, field)
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ValidationError({field: _("Enter a list of texts.")})
+
+    def channel_labels(self):
+        return [Channel(channel).label for channel in self.channels if channel in Channel.values]
+
+    @property
+    def can_apply_online(self) -> bool:
+        return bool({"online", "mynaportal"} & set(self.channels))
+
+
+class ProcedureRevision(models.Model):
+    """One saved change to a procedure: who changed which fields from what to what."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField(_("revision"))
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("changed by"))
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+    changes = models.JSONField(_("changes"), default=dict)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["procedure", "number"],
+                                               name="procedures_revision_unique_number")]
+        verbose_name = _("procedure revision")
+        verbose_name_plural = _("procedure revisions")
+
+    def __str__(self):
+        return f"{self.procedure.code} r{self.number}"
+
+
+class EventRule(models.Model):  # ライフイベントと手続の対応
+    life_event = models.ForeignKey(LifeEvent, on_delete=models.CASCADE, related_name="rules",
+                                   verbose_name=_("life event"))
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="rules",
+                                  verbose_name=_("procedure"))
+    step = models.PositiveSmallIntegerField(_("step"), default=100)
+    condition = models.JSONField(
+        _("condition"), null=True, blank=True,
+        help_text=_('Empty: always applies. Otherwise e.g. {"q": "insurance", "op": "eq", '
+                    '"value": "nhi"}, combined with {"all": [...]}, {"any": [...]}, '
+                    '{"not": ...}.'))
+    deadline_days = models.PositiveSmallIntegerField(
+        _("deadline in days"), null=True, blank=True,
+        help_text=_("Overrides the procedure's deadline for this life event."))
+    note_ja = models.CharField(_("note (Japanese)"), max_length=300, blank=True)
+    note_en = models.CharField(_("note (English)"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["life_event", "step", "id"]
+        constraints = [models.UniqueConstraint(fields=["life_event", "procedure"],
+                                               name="procedures_rule_unique_pair")]
+        verbose_name = _("life-event rule")
+        verbose_name_plural = _("life-event rules")
+
+    def __str__(self):
+        return f"{self.life_event.code} → {self.procedure.code}"
+
+    def clean(self):
+        if self.life_event_id is None:
+            return
+        try:
+            validate_condition(self.condition, self.life_event.questions)
+        except ValidationError as error:
+            raise ValidationError({"condition": error.messages}) from None
+
+
+class SavedChecklist(models.Model):
+    """A navigator result a resident kept in their account."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="saved_checklists")
+    life_event = models.ForeignKey(LifeEvent, on_delete=models.CASCADE, related_name="+")
+    event_date = models.DateField(_("date of the event"), null=True, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("saved checklist")
+        verbose_name_plural = _("saved checklists")
+
+    def __str__(self):
+        return f"{self.life_event.code} ({self.created_at:%Y-%m-%d})"
