@@ -65,10 +65,13 @@ static:
 	npm ci && scripts/vendor-static
 
 # Benchmarks print their figures beside a baseline measured in the same run.
+BENCHES := bench/core_bench.py bench/procedures_bench.py
+
 bench: install
-	$(UV) run --frozen python bench/core_bench.py
-	@if pg_isready -q -h 127.0.0.1 -p 5432; then \
+	@for b in $(BENCHES); do echo "== $$b (SQLite)"; $(UV) run --frozen python $$b || exit 1; done
+	@if pg_isready -q -h 127.0.0.1 -p 5432; then for b in $(BENCHES); do \
+	  echo "== $$b (PostgreSQL)"; \
 	  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS cityhall_bench" && \
 	  psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE cityhall_bench" && \
 	  BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cityhall_bench \
-	  $(UV) run --frozen python bench/core_bench.py; fi
+	  $(UV) run --frozen python $$b || exit 1; done; fi

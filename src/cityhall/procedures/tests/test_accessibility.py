@@ -1,0 +1,74 @@
+"""The procedures pages in a real browser: axe-core finds no WCAG 2.2 A/AA violation, the
+navigator works without JavaScript, and a saved checklist is reachable when signed in."""
+
+import os
+
+import pytest
+from django.urls import reverse
+
+from cityhall.core.tests.test_accessibility import (  # noqa: F401 - shared fixtures
+    _assert_accessible,
+    _check_pages,
+    _new_page,
+    _signed_in_context,
+    browser,
+    demo_site,
+)
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = pytest.mark.browser
+
+NAVIGATOR_RESULT = ("/procedures/navigator/birth/?show=1&event_date=2026-04-01"
+                    "&q_insurance=nhi&q_birth_weight_grams=")
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("path", [
+    "/procedures/", "/procedures/?q=てんにゅう", "/procedures/?life_event=birth",
+    "/procedures/moving-in-notification/", "/procedures/navigator/",
+    "/procedures/navigator/birth/", NAVIGATOR_RESULT,
+])
+def test_procedure_pages_are_accessible(browser, demo_site, path, language):  # noqa: F811
+    _assert_accessible(browser, demo_site, path, language=language)
+
+
+def test_navigator_errors_are_accessible(browser, demo_site):  # noqa: F811
+    _assert_accessible(browser, demo_site,
+                       "/procedures/navigator/birth/?show=1&q_birth_weight_grams=heavy",
+                       expect_status=400)
+
+
+def test_navigator_works_without_javascript(browser, demo_site):  # noqa: F811
+    context, page = _new_page(browser, language="en", javascript=False)
+    try:
+        page.goto(demo_site.url + "/procedures/navigator/birth/")
+        page.fill("input[name=event_date]", "2026-04-01")
+        page.check("input[name=q_insurance][value=employee]")
+        page.click("form.navigator-form button[type=submit]")
+        page.wait_for_load_state("load")
+        text = page.inner_text("main")
+        assert "Your checklist" in text
+        assert "By April 14, 2026" in text
+    finally:
+        context.close()
+
+
+def test_saved_checklist_pages_are_accessible(browser, demo_site):  # noqa: F811
+    from cityhall.core.demo import RESIDENTS
+    from cityhall.core.models import User
+    from cityhall.procedures.models import LifeEvent
+    from cityhall.procedures.services import checklist_save
+
+    user = User.objects.get(email=RESIDENTS["hanako"].email)
+    saved = checklist_save(user=user, life_event=LifeEvent.objects.get(code="birth"),
+                           answers={"insurance": "nhi"}, event_date=None, actor=user)
+    context, page = _signed_in_context(browser, demo_site, user)
+    try:
+        found = _check_pages(page, demo_site, [
+            (reverse("procedures:my_checklists"), False, 200),
+            (reverse("procedures:my_checklist", args=[saved.pk]), False, 200),
+        ])
+    finally:
+        context.close()
+    assert not found, "axe found WCAG violations:\n" + "\n".join(found)
