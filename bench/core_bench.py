@@ -14,22 +14,11 @@ is what to watch, since these machines are shared and absolute numbers drift.
 """
 
 import os
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-scratch = tempfile.mkdtemp(prefix="cityhall-bench-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL",
-                                            f"sqlite:///{scratch}/bench.sqlite3")
-os.environ.setdefault("CITYHALL_DATA_DIR", scratch)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityhall.settings")
+from benchsetup import setup_django
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -46,9 +35,6 @@ def timed(label, func, n=N):
 
 
 def main():
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
     call_command("load_minato_demo", verbosity=0)
 
     from cityhall.core import demo

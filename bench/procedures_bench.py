@@ -13,39 +13,15 @@ for a few typical queries beside a plain LIKE on the procedure name.
 
 import os
 import random
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-scratch = tempfile.mkdtemp(prefix="cityhall-bench-")
-os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL",
-                                            f"sqlite:///{scratch}/bench.sqlite3")
-os.environ.setdefault("CITYHALL_DATA_DIR", scratch)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cityhall.settings")
+from benchsetup import percentiles, setup_django, timed_ms
 
-import django  # noqa: E402
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
-
-
-def percentiles(samples):
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-
-
-def timed_ms(func):
-    started = time.perf_counter()
-    func()
-    return (time.perf_counter() - started) * 1000
 
 
 def random_answers(event, rng, share):
@@ -64,9 +40,6 @@ def random_answers(event, rng, share):
 
 
 def main():
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)
     call_command("load_minato_reference", verbosity=0)
 
     import datetime
