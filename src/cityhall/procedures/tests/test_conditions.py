@@ -2,8 +2,16 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from cityhall.procedures.conditions import evaluate, validate_condition, validate_questions
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The messages are checked in English; their Japanese forms come from the catalogue.
+    with translation.override("en"):
+        yield
 
 QUESTIONS = [
     {"key": "has_children", "type": "bool", "label_ja": "子どもがいる", "label_en": "Children"},
