@@ -26,6 +26,10 @@ class ProceduresConfig(AppConfig):
                           "go, what you can do online."),
             url_name="procedures:procedure_list", order=20))
         register_portal_link(PortalLink(
+            key="procedures.my_applications", title=_("My applications"),
+            description=_("Continue a draft and follow the status of what you applied for."),
+            url_name="procedures:my_applications", order=30))
+        register_portal_link(PortalLink(
             key="procedures.edit", title=_("Procedure catalogue"),
             description=_("Edit procedures, life events and the navigator's rules."),
             url_name="admin:procedures_procedure_changelist", audience="staff",
@@ -46,6 +50,8 @@ def load_minato_catalogue():
 
     from .services import catalogue_import
 
-    data = json.loads((Path(__file__).parent / "data" / "minato_procedures.json")
-                      .read_text(encoding="utf-8"))
+    folder = Path(__file__).parent / "data"
+    data = json.loads((folder / "minato_procedures.json").read_text(encoding="utf-8"))
+    data["forms"] = json.loads((folder / "minato_forms.json").read_text(encoding="utf-8"))[
+        "forms"]
     return catalogue_import(data=data)

@@ -200,3 +200,111 @@ class SavedChecklist(models.Model):
 
     def __str__(self):
         return f"{self.life_event.code} ({self.created_at:%Y-%m-%d})"
+
+
+# --- e-applications (電子申請) --------------------------------------------------------------
+
+class ApplicationForm(models.Model):
+    """One version of a procedure's online form: a JSON Schema (what the data must be) and a
+    small UI description (order, labels in Japanese and English, hints, widgets, and which
+    fields come from the resident's profile). Submitted applications keep the version they
+    were made with."""
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="forms",
+                                  verbose_name=_("procedure"))
+    version = models.PositiveIntegerField(_("version"))
+    schema = models.JSONField(_("JSON Schema"))
+    ui = models.JSONField(_("UI description"), default=dict, blank=True)
+    is_active = models.BooleanField(_("active"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["procedure", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "version"],
+                                    name="procedures_form_unique_version"),
+            models.UniqueConstraint(fields=["procedure"], condition=models.Q(is_active=True),
+                                    name="procedures_form_one_active"),
+        ]
+        verbose_name = _("application form")
+        verbose_name_plural = _("application forms")
+
+    def __str__(self):
+        return f"{self.procedure.name_ja} v{self.version}"
+
+    def clean(self):
+        from .forms_schema import validate_form_definition
+
+        try:
+            validate_form_definition(self.schema, self.ui)
+        except ValidationError as error:
+            raise ValidationError({"schema": error.messages}) from None
+
+
+class Application(models.Model):  # 電子申請
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("In review")
+        RETURNED = "returned", _("Returned for correction")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        COMPLETED = "completed", _("Completed")
+
+    reference = models.CharField(_("reference number"), max_length=20, unique=True, null=True,
+                                 blank=True)
+    procedure = models.ForeignKey(Procedure, on_delete=models.PROTECT,
+                                  related_name="applications", verbose_name=_("procedure"))
+    form = models.ForeignKey(ApplicationForm, on_delete=models.PROTECT,
+                             related_name="applications", verbose_name=_("form version"))
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="applications", verbose_name=_("applicant"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices,
+                              default=Status.DRAFT, db_index=True)
+    data = models.JSONField(_("answers"), default=dict, blank=True)
+    prefilled = models.JSONField(
+        _("facts from the resident's profile"), default=dict, blank=True,
+        help_text=_("What the city already knew, copied from the profile when submitted."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["procedure", "status", "submitted_at"])]
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+
+    def __str__(self):
+        return self.reference or f"draft #{self.pk}"
+
+
+class ApplicationEvent(models.Model):
+    """One step in an application's history (status changes and comments)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="events")
+    status_from = models.CharField(max_length=20, blank=True)
+    status_to = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    comment = models.TextField(blank=True)
+    is_internal = models.BooleanField(default=False)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.status_from} → {self.status_to}"
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given out in a year; locked while a number is taken, so
+    numbers are unique and gap-free across web nodes."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.year}: {self.last}"

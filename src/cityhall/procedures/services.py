@@ -3,12 +3,20 @@ life-event rules validated on save, and residents' saved checklists."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from cityhall.core.audit import audit_record
-from cityhall.core.errors import PermissionDeniedError, ValidationFailed
+from cityhall.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import Department
 
-from .models import EventRule, LifeEvent, Procedure, ProcedureRevision, SavedChecklist
+from .models import (
+    ApplicationEvent,
+    EventRule,
+    LifeEvent,
+    Procedure,
+    ProcedureRevision,
+    SavedChecklist,
+)
 from .search import build_index
 
 TRACKED_FIELDS = [field.name for field in Procedure._meta.fields
@@ -129,6 +137,13 @@ def catalogue_import(*, data: dict, actor=None) -> dict:
             rule.note_en = row.get("note_en", "")
             event_rule_save(rule=rule, actor=actor)
             counts["rules"] += 1
+        counts["forms"] = 0
+        for row in data.get("forms", []):
+            procedure = procedures.get(row["procedure"]) or Procedure.objects.get(
+                code=row["procedure"])
+            application_form_save(procedure=procedure, schema=row["schema"], ui=row["ui"],
+                                  activate=True, actor=actor)
+            counts["forms"] += 1
     return counts
 
 
@@ -150,3 +165,176 @@ def checklist_delete(*, saved: SavedChecklist, actor) -> None:
     with transaction.atomic():
         audit_record(actor=actor, action="checklist.delete", target=saved)
         saved.delete()
+
+
+# --- e-applications ------------------------------------------------------------------------
+
+# Which status may follow which, and who moves it there.
+RESIDENT_TRANSITIONS = {
+    ("draft", "submitted"), ("returned", "submitted"),
+}
+STAFF_TRANSITIONS = {
+    ("submitted", "in_review"), ("in_review", "returned"), ("in_review", "approved"),
+    ("in_review", "rejected"), ("approved", "completed"), ("submitted", "returned"),
+}
+EDITABLE_STATUSES = ("draft", "returned")
+
+# Engines and domains that must hear of every status change (the notifications engine, the
+# business-system webhooks) register a callable here; it is called after the change commits.
+_status_listeners: list = []
+
+
+def register_status_listener(listener) -> None:
+    _status_listeners.append(listener)
+
+
+def _announce(application, status_from):
+    for listener in list(_status_listeners):
+        transaction.on_commit(lambda listener=listener: listener(
+            application=application, status_from=status_from))
+
+
+def application_form_save(*, procedure: Procedure, schema: dict, ui: dict, activate: bool,
+                          actor):
+    """Add a new version of a procedure's online form (versions are never edited, so an
+    application always shows the questions it was answered with)."""
+    from .models import ApplicationForm
+
+    with transaction.atomic():
+        latest = ApplicationForm.objects.select_for_update().filter(procedure=procedure).first()
+        same = latest and latest.schema == schema and latest.ui == ui
+        if same:
+            form = latest
+        else:
+            form = ApplicationForm(procedure=procedure, schema=schema, ui=ui,
+                                   version=(latest.version + 1) if latest else 1)
+            try:
+                form.full_clean(exclude=["is_active"])
+            except ValidationError as error:
+                raise ValidationFailed("; ".join(error.messages)) from None
+        if activate and not form.is_active:
+            ApplicationForm.objects.filter(procedure=procedure, is_active=True).update(
+                is_active=False)
+            form.is_active = True
+        if not same or activate:
+            form.save()
+            audit_record(actor=actor, action="application_form.save", target=form,
+                         details={"procedure": procedure.code, "version": form.version,
+                                  "active": form.is_active})
+    return form
+
+
+def application_start(*, procedure: Procedure, applicant, actor):
+    """The resident's open draft for this procedure, or a new one on the active form."""
+    from .models import Application
+
+    if actor.pk != applicant.pk:
+        raise PermissionDeniedError()
+    form = procedure.forms.filter(is_active=True).first()
+    if form is None or not procedure.is_published:
+        raise ValidationFailed(_("This procedure cannot be applied for online."))
+    with transaction.atomic():
+        draft = Application.objects.filter(procedure=procedure, applicant=applicant,
+                                           status=Application.Status.DRAFT).first()
+        if draft is None:
+            draft = Application.objects.create(procedure=procedure, form=form,
+                                               applicant=applicant)
+            ApplicationEvent.objects.create(application=draft, status_to="draft", actor=actor)
+            audit_record(actor=actor, action="application.start", target=draft,
+                         details={"procedure": procedure.code})
+    return draft
+
+
+def application_save_draft(*, application, data: dict, actor):
+    from .models import Application
+
+    if actor.pk != application.applicant_id:
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        # The stored status decides, not the caller's copy: it may have been submitted since.
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.status not in EDITABLE_STATUSES:
+            raise ConflictError(_("This application can no longer be changed."))
+        current.data = data
+        current.save(update_fields=["data", "updated_at"])
+    application.data, application.status = current.data, current.status
+    return current
+
+
+def _next_reference(year: int) -> str:
+    from .models import ReferenceCounter
+
+    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"A{year}-{counter.last:06d}"
+
+
+def application_submit(*, application, actor):
+    """Validate the whole application against its form's schema, give it a reference number
+    and submit it. Nothing changes if anything is invalid."""
+    from django.utils import timezone
+
+    from .forms_schema import prefill_values, schema_errors
+    from .models import Application
+
+    if actor.pk != application.applicant_id:
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if (application.status, "submitted") not in RESIDENT_TRANSITIONS:
+            raise ConflictError(_("This application has already been submitted."))
+        prefilled = prefill_values(application.form, application.applicant)
+        missing = set(application.form.ui.get("prefill") or {}) - set(prefilled)
+        if missing:
+            raise ValidationFailed(_("Please complete your details (name, address) in your "
+                                     "account first."), code="profile_incomplete")
+        errors = schema_errors(application.form, {**application.data, **prefilled})
+        if errors:
+            field = next(iter(errors))
+            raise ValidationFailed(errors[field][0], field=field or None)
+        status_from = application.status
+        application.prefilled = prefilled
+        application.status = Application.Status.SUBMITTED
+        application.submitted_at = timezone.now()
+        if not application.reference:
+            application.reference = _next_reference(timezone.localdate().year)
+        application.save()
+        ApplicationEvent.objects.create(application=application, status_from=status_from,
+                                        status_to="submitted", actor=actor)
+        audit_record(actor=actor, action="application.submit", target=application,
+                     details={"reference": application.reference,
+                              "procedure": application.procedure.code})
+        _announce(application, status_from)
+    return application
+
+
+def application_transition(*, application, status_to: str, actor, comment: str = "",
+                           is_internal: bool = False):
+    """A staff decision on an application (review, return, approve, reject, complete)."""
+    from cityhall.core.permissions import can
+
+    from .models import Application
+
+    if not can(actor, "procedures.change_application"):
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if (application.status, status_to) not in STAFF_TRANSITIONS:
+            raise ConflictError(_("An application that is %(status)s cannot become "
+                                  "%(target)s.") % {
+                "status": application.get_status_display(),
+                "target": Application.Status(status_to).label
+                if status_to in Application.Status.values else status_to})
+        if status_to == "returned" and not comment.strip():
+            raise ValidationFailed(_("Tell the applicant what to correct."), field="comment")
+        status_from = application.status
+        application.status = status_to
+        application.save(update_fields=["status", "updated_at"])
+        ApplicationEvent.objects.create(application=application, status_from=status_from,
+                                        status_to=status_to, actor=actor, comment=comment,
+                                        is_internal=is_internal)
+        audit_record(actor=actor, action="application.transition", target=application,
+                     details={"from": status_from, "to": status_to})
+        _announce(application, status_from)
+    return application

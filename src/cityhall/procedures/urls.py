@@ -13,5 +13,13 @@ urlpatterns = [
     path("my-checklists/<int:saved_id>/", views.my_checklist, name="my_checklist"),
     path("my-checklists/<int:saved_id>/delete/", views.my_checklist_delete,
          name="my_checklist_delete"),
+    path("my-applications/", views.my_applications, name="my_applications"),
+    path("applications/<int:application_id>/", views.application_detail,
+         name="application_detail"),
+    path("applications/<int:application_id>/edit/", views.application_edit,
+         name="application_edit"),
+    path("applications/<int:application_id>/confirm/", views.application_confirm,
+         name="application_confirm"),
+    path("<slug:code>/apply/", views.application_start, name="application_start"),
     path("<slug:code>/", views.procedure_detail, name="procedure_detail"),
 ]

@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cityhall.core.errors import CityhallError
 from cityhall.core.models import Department
 
 from . import selectors, services
 from .forms import NavigatorForm, ProcedureSearchForm, navigator_query
-from .models import SavedChecklist
+from .forms_schema import SchemaForm, answer_rows, label_of, prefill_values
+from .models import Application, SavedChecklist
 
 
 def procedure_list(request):
@@ -44,8 +46,9 @@ def procedure_detail(request, code):
     if procedure is None:
         raise Http404
     life_events = selectors.published_life_events().filter(rules__procedure=procedure)
-    return render(request, "procedures/procedure_detail.html",
-                  {"procedure": procedure, "life_events": life_events})
+    return render(request, "procedures/procedure_detail.html", {
+        "procedure": procedure, "life_events": life_events,
+        "online_form": procedure.forms.filter(is_active=True).first()})
 
 
 def navigator_index(request):
@@ -127,3 +130,110 @@ def my_checklist_delete(request, saved_id):
     services.checklist_delete(saved=saved, actor=request.user)
     messages.success(request, _("The checklist was deleted."))
     return redirect("procedures:my_checklists")
+
+
+# --- e-applications --------------------------------------------------------------------------
+
+def _own_application(request, application_id):
+    # Another resident's application is "not found", never "forbidden".
+    return get_object_or_404(
+        Application.objects.select_related("procedure", "form"),
+        pk=application_id, applicant=request.user)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_start(request, code):
+    procedure = get_object_or_404(selectors.published_procedures(), code=code)
+    form_definition = procedure.forms.filter(is_active=True).first()
+    if form_definition is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            application = services.application_start(procedure=procedure,
+                                                     applicant=request.user, actor=request.user)
+        except CityhallError as error:
+            messages.error(request, error.message)
+            return redirect("procedures:procedure_detail", code=code)
+        return redirect("procedures:application_edit", application_id=application.pk)
+    return render(request, "procedures/application_start.html", {
+        "procedure": procedure, "known": _known_facts(form_definition, request.user),
+        "has_profile": hasattr(request.user, "resident_profile")})
+
+
+def _known_facts(form_definition, user):
+    values = prefill_values(form_definition, user)
+    return [(label_of(form_definition, name), values.get(name))
+            for name in (form_definition.ui.get("prefill") or {})]
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_edit(request, application_id):
+    application = _own_application(request, application_id)
+    if application.status not in services.EDITABLE_STATUSES:
+        return redirect("procedures:application_detail", application_id=application.pk)
+    form_definition = application.form
+    if request.method == "POST":
+        form = SchemaForm(request.POST, form_definition=form_definition)
+        valid = form.is_valid()
+        services.application_save_draft(application=application, data=form.json_data(),
+                                        actor=request.user)
+        if request.POST.get("action") == "continue" and valid:
+            return redirect("procedures:application_confirm", application_id=application.pk)
+        if request.POST.get("action") != "continue":
+            messages.success(request, _("Your draft was saved. You can come back to it "
+                                        "later from “My applications”."))
+            return redirect("procedures:application_edit", application_id=application.pk)
+        status = 400
+    else:
+        form = SchemaForm(initial=application.data, form_definition=form_definition)
+        status = 200
+    returned_comment = application.events.filter(status_to="returned",
+                                                 is_internal=False).last()
+    return render(request, "procedures/application_form.html", {
+        "application": application, "form": form,
+        "known": _known_facts(form_definition, request.user),
+        "returned_comment": returned_comment}, status=status)
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def application_confirm(request, application_id):
+    application = _own_application(request, application_id)
+    if application.status not in services.EDITABLE_STATUSES:
+        return redirect("procedures:application_detail", application_id=application.pk)
+    if request.method == "POST":
+        try:
+            services.application_submit(application=application, actor=request.user)
+        except CityhallError as error:
+            messages.error(request, error.message)
+            return redirect("procedures:application_edit", application_id=application.pk)
+        messages.success(request, _("Your application was submitted."))
+        return redirect("procedures:application_detail", application_id=application.pk)
+    known = prefill_values(application.form, request.user)
+    rows = answer_rows(application.form, {**application.data, **known})
+    return render(request, "procedures/application_confirm.html",
+                  {"application": application, "rows": rows})
+
+
+@login_required
+@never_cache
+def application_detail(request, application_id):
+    application = _own_application(request, application_id)
+    rows = answer_rows(application.form, {**application.data, **application.prefilled})
+    history = application.events.filter(is_internal=False)
+    return render(request, "procedures/application_detail.html",
+                  {"application": application, "rows": rows, "history": history})
+
+
+@login_required
+@never_cache
+def my_applications(request):
+    applications = Application.objects.filter(applicant=request.user).select_related(
+        "procedure")
+    return render(request, "procedures/my_applications.html",
+                  {"applications": applications})

@@ -11,5 +11,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = load_minato_catalogue()
         self.stdout.write(self.style.SUCCESS(
-            "Procedures: {procedures}, life events: {life_events}, rules: {rules}.".format(
+            "Procedures: {procedures}, life events: {life_events}, rules: {rules}, "
+            "online forms: {forms}.".format(
                 **counts)))
