@@ -1,4 +1,4 @@
-"""Navigator and catalogue-search speed beside same-run baselines.
+"""Navigator, catalogue search and application submissions beside same-run baselines.
 
     uv run python bench/procedures_bench.py                   # scratch SQLite
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/cityhall_bench \
@@ -11,8 +11,10 @@ same rules and procedures (what any implementation must at least do). Search is 
 for a few typical queries beside a plain LIKE on the procedure name.
 """
 
+import datetime
 import os
 import random
+import time
 
 from benchsetup import percentiles, setup_django, timed_ms
 
@@ -41,8 +43,6 @@ def random_answers(event, rng, share):
 
 def main():
     call_command("load_minato_reference", verbosity=0)
-
-    import datetime
 
     from cityhall.procedures.models import LifeEvent, Procedure
     from cityhall.procedures.selectors import checklist, search_procedures
@@ -94,5 +94,61 @@ def main():
         print(f"  {query!r:16} plain LIKE finds {plain:3}, Japanese-aware search finds {smart:3}")
 
 
+def bench_submissions():
+    """Application submissions per second (validate, lock the reference counter, write the
+    history and the audit event) beside a plain INSERT of the same row."""
+    import json
+
+    from django.db import transaction
+
+    from cityhall.core.models import Town, User
+    from cityhall.core.services import resident_profile_save
+    from cityhall.procedures import services
+    from cityhall.procedures.models import Procedure
+
+    count = int(os.environ.get("BENCH_SUBMISSIONS", "300"))
+    procedure = Procedure.objects.get(code="dog-registration")
+    form = procedure.forms.get(is_active=True)
+    answers = {"dog_name": "ポチ", "breed": "柴犬", "coat_colour": "赤", "sex": "male",
+               "date_of_birth": "2026-01-10", "acquired_on": "2026-11-01",
+               "rabies_vaccination": True}
+    users = []
+    town = Town.objects.get(name="芝公園", chome=2)
+    for number in range(count):
+        user = User.objects.create_user(email=f"bench{number}@bench.example", password=None)
+        resident_profile_save(user=user, actor=user, data={
+            "family_name": "港", "given_name": f"太郎{number}", "family_name_kana": "ミナト",
+            "given_name_kana": "タロウ", "date_of_birth": datetime.date(1990, 1, 1),
+            "town": town, "block_number": "1-1"})
+        users.append(user)
+    drafts = [services.application_start(procedure=procedure, applicant=user, actor=user)
+              for user in users]
+    for draft, user in zip(drafts, users, strict=True):
+        services.application_save_draft(application=draft, data=answers, actor=user)
+
+    payload = json.dumps(answers, ensure_ascii=False)
+    started = time.perf_counter()
+    for user in users:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO procedures_application (procedure_id, form_id, applicant_id, "
+                "status, data, prefilled, created_at, updated_at) "
+                "VALUES (%s, %s, %s, 'submitted', %s, '{}', %s, %s)",
+                [procedure.pk, form.pk, user.pk, payload, datetime.datetime.now(datetime.UTC),
+                 datetime.datetime.now(datetime.UTC)])
+    plain = time.perf_counter() - started
+
+    started = time.perf_counter()
+    for draft, user in zip(drafts, users, strict=True):
+        services.application_submit(application=draft, actor=user)
+    real = time.perf_counter() - started
+    print(f"{'operation':52} {'per second':>10} {'ms each':>10}")
+    print(f"{'baseline: plain INSERT of a submitted row':52} {count / plain:10.0f} "
+          f"{plain / count * 1000:10.2f}")
+    print(f"{'application_submit (validate, number, history, audit)':52} {count / real:10.0f} "
+          f"{real / count * 1000:10.2f}")
+
+
 if __name__ == "__main__":
     main()
+    bench_submissions()

@@ -72,3 +72,40 @@ def test_saved_checklist_pages_are_accessible(browser, demo_site):  # noqa: F811
     finally:
         context.close()
     assert not found, "axe found WCAG violations:\n" + "\n".join(found)
+
+
+def test_application_pages_are_accessible(browser, demo_site):  # noqa: F811
+    from cityhall.core.demo import RESIDENTS
+    from cityhall.core.models import User
+    from cityhall.procedures import services
+    from cityhall.procedures.models import Procedure
+
+    user = User.objects.get(email=RESIDENTS["hanako"].email)
+    procedure = Procedure.objects.get(code="dog-registration")
+    application = services.application_start(procedure=procedure, applicant=user, actor=user)
+    context, page = _signed_in_context(browser, demo_site, user)
+    try:
+        found = _check_pages(page, demo_site, [
+            (reverse("procedures:procedure_detail", args=[procedure.code]), False, 200),
+            (reverse("procedures:application_start", args=[procedure.code]), False, 200),
+            (reverse("procedures:application_edit", args=[application.pk]), False, 200),
+            # Continuing with nothing filled in shows every error, tied to its field.
+            (reverse("procedures:application_edit", args=[application.pk]), True, 400),
+        ])
+        dog_name = page.locator("#id_dog_name")
+        assert dog_name.get_attribute("aria-invalid") == "true"
+        services.application_save_draft(application=application, data={
+            "dog_name": "ポチ", "breed": "柴犬", "coat_colour": "赤", "sex": "male",
+            "date_of_birth": "2026-01-10", "acquired_on": "2026-11-01",
+            "rabies_vaccination": True}, actor=user)
+        found += _check_pages(page, demo_site, [
+            (reverse("procedures:application_confirm", args=[application.pk]), False, 200),
+        ])
+        services.application_submit(application=application, actor=user)
+        found += _check_pages(page, demo_site, [
+            (reverse("procedures:application_detail", args=[application.pk]), False, 200),
+            (reverse("procedures:my_applications"), False, 200),
+        ])
+    finally:
+        context.close()
+    assert not found, "axe found WCAG violations:\n" + "\n".join(found)
