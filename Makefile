@@ -31,6 +31,12 @@ lint: install
 	$(UV) run --frozen ruff check src bench
 	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
+	@# Every migration can be reversed: up, all the way down, and up again on a scratch database.
+	@scratch=$$(mktemp -d) && export CITYHALL_DATA_DIR=$$scratch && \
+	  $(MANAGE) migrate -v0 && \
+	  for app in $$($(UV) run --frozen python -c "import os,sys;sys.path.insert(0,'src');os.environ['DJANGO_SETTINGS_MODULE']='cityhall.settings';import django;django.setup();from django.conf import settings;print(' '.join(a.rsplit('.',1)[1] for a in reversed(settings.CITYHALL_APPS)))"); do \
+	    $(MANAGE) migrate $$app zero -v0 || exit 1; done && \
+	  $(MANAGE) migrate -v0 && rm -rf $$scratch && echo "migrations reverse cleanly"
 	CITYHALL_PRODUCTION=1 SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(64))') \
 	  ALLOWED_HOSTS=cityhall.example EMAIL_HOST=smtp.cityhall.example \
 	  $(MANAGE) check --deploy --fail-level WARNING
