@@ -50,6 +50,10 @@ STAFF = {
                      ("records_supervisor",), "general-affairs"),
         StaffPersona("auditor", f"auditor@{DEMO_DOMAIN}", "監査 正", "main", ("auditor",),
                      "general-affairs"),
+        StaffPersona("eisei_reviewer", f"reviewer.eisei@{DEMO_DOMAIN}", "衛生 審査子", "main",
+                     ("application_reviewer",), "seikatsu-eisei"),
+        StaffPersona("eisei_reviewer_2", f"reviewer2.eisei@{DEMO_DOMAIN}", "衛生 承認男", "main",
+                     ("application_reviewer",), "seikatsu-eisei"),
     ]
 }
 

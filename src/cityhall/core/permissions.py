@@ -33,6 +33,12 @@ ROLES: dict[str, dict] = {
         "label": _("Resident records supervisor, all branches (区民課)"),
         "permissions": ["core.view_residentprofile", "core.view_residents_all_branches"],
     },
+    "application_reviewer": {
+        # The application permissions come from the procedures engine
+        # (register_role_permissions), so this role exists even where it is not installed.
+        "label": _("Application reviewer (申請審査担当)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],

@@ -41,6 +41,14 @@ class ProceduresConfig(AppConfig):
         register_role_permissions("branch_manager", [
             "procedures.view_procedure", "procedures.view_lifeevent", "procedures.view_eventrule",
             "procedures.view_procedurerevision"])
+        register_role_permissions("application_reviewer", [
+            "procedures.view_application", "procedures.change_application",
+            "procedures.view_procedure"])
+        register_portal_link(PortalLink(
+            key="procedures.review", title=_("Application review"),
+            description=_("Online applications to your department: assign, comment, decide."),
+            url_name="procedures:review_queue", audience="staff",
+            permission="procedures.view_application", order=20))
         register_reference_loader("procedures", load_minato_catalogue)
 
 

@@ -82,3 +82,41 @@ def navigator_query(life_event, answers: dict, event_date) -> dict:
         params[f"q_{question['key']}"] = value
     params["show"] = "1"
     return params
+
+
+class ReviewActionForm(forms.Form):
+    """What a reviewer does with an application: decide, comment, or take it."""
+
+    ACTIONS = [
+        ("in_review", _("Start the review")),
+        ("returned", _("Return to the applicant for correction")),
+        ("approved", _("Approve")),
+        ("rejected", _("Reject")),
+        ("completed", _("Mark as completed")),
+        ("comment", _("Only add a comment")),
+        ("assign_me", _("Assign to me")),
+    ]
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect,
+                               error_messages={"required": _("Choose what to do."),
+                                               "invalid_choice": _("Choose what to do.")})
+    comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Required when you return an application: tell the applicant what to "
+                    "correct."))
+    is_internal = forms.BooleanField(
+        label=_("Internal note (not shown to the applicant)"), required=False)
+
+
+class ReviewFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    mine = forms.BooleanField(label=_("Only applications assigned to me"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        from .models import Application
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            ("", _("Open (submitted, in review, returned)")),
+            *[(value, label) for value, label in Application.Status.choices
+              if value != "draft"]]

@@ -94,6 +94,10 @@ class Procedure(models.Model):
     processing_time_en = models.CharField(_("processing time (English)"), max_length=100,
                                           blank=True)
     keywords_ja = models.JSONField(_("search keywords"), default=list, blank=True)
+    requires_two_approvals = models.BooleanField(
+        _("two-person approval"), default=False,
+        help_text=_("An online application is approved only when two different staff members "
+                    "have approved it."))
     url = models.URLField(_("official page"), blank=True)
     is_published = models.BooleanField(_("published"), default=True)
     search_index = models.TextField(editable=False, blank=True)
@@ -268,10 +272,20 @@ class Application(models.Model):  # 電子申請
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="assigned_applications",
+                                 verbose_name=_("assigned to"))
+    first_approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("first approver"),
+        help_text=_("For two-person approval: who approved first."))
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["procedure", "status", "submitted_at"])]
+        permissions = [
+            ("review_all_departments", _("Can review applications of every department")),
+        ]
         verbose_name = _("application")
         verbose_name_plural = _("applications")
 
@@ -285,7 +299,7 @@ class ApplicationEvent(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE,
                                     related_name="events")
     status_from = models.CharField(max_length=20, blank=True)
-    status_to = models.CharField(max_length=20)
+    status_to = models.CharField(max_length=20, choices=Application.Status.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                               blank=True, related_name="+")
     comment = models.TextField(blank=True)

@@ -309,17 +309,76 @@ def application_submit(*, application, actor):
     return application
 
 
-def application_transition(*, application, status_to: str, actor, comment: str = "",
-                           is_internal: bool = False):
-    """A staff decision on an application (review, return, approve, reject, complete)."""
+def _require_reviewer(actor, application):
     from cityhall.core.permissions import can
 
-    from .models import Application
+    from .permissions import may_review
 
-    if not can(actor, "procedures.change_application"):
+    if not can(actor, "procedures.change_application") or not may_review(actor, application):
         raise PermissionDeniedError()
+
+
+def application_assign(*, application, assignee, actor):
+    """Give an application to a reviewer (or take it: assignee=actor)."""
+    from .models import Application
+    from .permissions import may_review
+
+    _require_reviewer(actor, application)
+    if assignee is not None and not may_review(assignee, application):
+        raise ValidationFailed(_("That person cannot review this application."),
+                               field="assignee")
     with transaction.atomic():
         application = Application.objects.select_for_update().get(pk=application.pk)
+        application.assignee = assignee
+        application.save(update_fields=["assignee", "updated_at"])
+        audit_record(actor=actor, action="application.assign", target=application,
+                     details={"assignee": getattr(assignee, "pk", None)})
+    return application
+
+
+def application_comment(*, application, actor, comment: str, is_internal: bool):
+    """A note on an application: internal (staff only) or to the applicant."""
+    _require_reviewer(actor, application)
+    if not comment.strip():
+        raise ValidationFailed(_("Write a comment."), field="comment")
+    with transaction.atomic():
+        ApplicationEvent.objects.create(application=application,
+                                        status_from=application.status,
+                                        status_to=application.status, actor=actor,
+                                        comment=comment.strip()[:4000],
+                                        is_internal=is_internal)
+        audit_record(actor=actor, action="application.comment", target=application,
+                     details={"internal": is_internal})
+
+
+def application_transition(*, application, status_to: str, actor, comment: str = "",
+                           is_internal: bool = False):
+    """A staff decision on an application (review, return, approve, reject, complete).
+
+    Where the procedure requires two-person approval, the first "approve" is recorded and
+    the application stays in review until a different staff member approves it too.
+    """
+    from .models import Application
+
+    _require_reviewer(actor, application)
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if (status_to == "approved" and application.status == "in_review"
+                and application.procedure.requires_two_approvals):
+            if application.first_approver_id is None:
+                application.first_approver = actor
+                application.save(update_fields=["first_approver", "updated_at"])
+                ApplicationEvent.objects.create(
+                    application=application, status_from="in_review", status_to="in_review",
+                    actor=actor, comment=comment or _("First approval recorded; a second "
+                                                      "person must approve."),
+                    is_internal=True)
+                audit_record(actor=actor, action="application.first_approval",
+                             target=application)
+                return application
+            if application.first_approver_id == actor.pk:
+                raise ConflictError(_("A second, different person must approve this "
+                                      "application."))
         if (application.status, status_to) not in STAFF_TRANSITIONS:
             raise ConflictError(_("An application that is %(status)s cannot become "
                                   "%(target)s.") % {
@@ -330,7 +389,9 @@ def application_transition(*, application, status_to: str, actor, comment: str =
             raise ValidationFailed(_("Tell the applicant what to correct."), field="comment")
         status_from = application.status
         application.status = status_to
-        application.save(update_fields=["status", "updated_at"])
+        if status_to == "returned":
+            application.first_approver = None  # a corrected application is approved afresh
+        application.save(update_fields=["status", "first_approver", "updated_at"])
         ApplicationEvent.objects.create(application=application, status_from=status_from,
                                         status_to=status_to, actor=actor, comment=comment,
                                         is_internal=is_internal)

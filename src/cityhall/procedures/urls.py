@@ -20,6 +20,8 @@ urlpatterns = [
          name="application_edit"),
     path("applications/<int:application_id>/confirm/", views.application_confirm,
          name="application_confirm"),
+    path("review/", views.review_queue, name="review_queue"),
+    path("review/<int:application_id>/", views.review_detail, name="review_detail"),
     path("<slug:code>/apply/", views.application_start, name="application_start"),
     path("<slug:code>/", views.procedure_detail, name="procedure_detail"),
 ]

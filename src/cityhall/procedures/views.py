@@ -3,6 +3,7 @@ the resident's saved checklists. Views parse, check access, call a service, rend
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,13 +12,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cityhall.core.errors import CityhallError
+from cityhall.core.errors import CityhallError, PermissionDeniedError
 from cityhall.core.models import Department
+from cityhall.core.permissions import can
 
 from . import selectors, services
-from .forms import NavigatorForm, ProcedureSearchForm, navigator_query
+from .forms import (
+    NavigatorForm,
+    ProcedureSearchForm,
+    ReviewActionForm,
+    ReviewFilterForm,
+    navigator_query,
+)
 from .forms_schema import SchemaForm, answer_rows, label_of, prefill_values
 from .models import Application, SavedChecklist
+from .permissions import access_application, applications_reviewable_by
 
 
 def procedure_list(request):
@@ -237,3 +246,67 @@ def my_applications(request):
         "procedure")
     return render(request, "procedures/my_applications.html",
                   {"applications": applications})
+
+
+# --- staff review queue ----------------------------------------------------------------------
+
+def _require_reviewer_page(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can(request.user, "procedures.view_application"):
+        raise PermissionDeniedError()
+    return None
+
+
+@never_cache
+def review_queue(request):
+    if (response := _require_reviewer_page(request)):
+        return response
+    form = ReviewFilterForm(request.GET or None)
+    applications = applications_reviewable_by(request.user).order_by("submitted_at")
+    status = ""
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        if form.cleaned_data["mine"]:
+            applications = applications.filter(assignee=request.user)
+    if status:
+        applications = applications.filter(status=status)
+    else:
+        applications = applications.filter(status__in=["submitted", "in_review", "returned"])
+    page = Paginator(applications, 30).get_page(request.GET.get("page"))
+    return render(request, "procedures/review_queue.html", {"form": form, "page": page},
+                  status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review_detail(request, application_id):
+    if (response := _require_reviewer_page(request)):
+        return response
+    application = access_application(request.user, application_id)
+    form = ReviewActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        action = form.cleaned_data["action"]
+        comment = form.cleaned_data["comment"]
+        try:
+            if action == "assign_me":
+                services.application_assign(application=application, assignee=request.user,
+                                            actor=request.user)
+            elif action == "comment":
+                services.application_comment(application=application, actor=request.user,
+                                             comment=comment,
+                                             is_internal=form.cleaned_data["is_internal"])
+            else:
+                services.application_transition(
+                    application=application, status_to=action, actor=request.user,
+                    comment=comment, is_internal=form.cleaned_data["is_internal"])
+        except CityhallError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("Done."))
+            return redirect("procedures:review_detail", application_id=application.pk)
+    rows = answer_rows(application.form, {**application.data, **application.prefilled})
+    return render(request, "procedures/review_detail.html", {
+        "application": application, "rows": rows, "form": form,
+        "history": application.events.select_related("actor")},
+        status=400 if form.is_bound and not form.is_valid() else 200)

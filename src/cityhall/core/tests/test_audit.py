@@ -25,6 +25,20 @@ END;
 """
 
 
+@pytest.fixture(autouse=True)
+def _empty_audit_log(db):
+    """Each test starts from an empty log. The reference data loaded for the session (e.g.
+    an app's catalogue import) leaves events behind; they are removed inside the test's
+    transaction, which is rolled back afterwards (TRUNCATE is not a row-level DELETE, so the
+    append-only trigger does not fire on PostgreSQL; SQLite has no DELETE trigger)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("TRUNCATE core_auditevent")
+        else:
+            cursor.execute("DELETE FROM core_auditevent")
+    AuditChainHead.objects.all().delete()
+
+
 @contextmanager
 def append_only_trigger_disabled():
     """Switch off the database's refusal, as an attacker with database access could."""

@@ -1,5 +1,7 @@
 """`manage.py load_minato_demo`: real reference data plus invented personas, idempotent."""
 
+import json
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate, get_user_model
@@ -7,6 +9,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from cityhall.core import demo
+from cityhall.core.management.commands.load_minato_demo import DATA
 from cityhall.core.models import (
     BranchOffice,
     Department,
@@ -18,6 +21,8 @@ from cityhall.core.models import (
 )
 from cityhall.core.permissions import ROLES
 from cityhall.core.services import GSI_SOURCE
+
+MUNICIPALITY = json.loads((DATA / "municipality.json").read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +50,8 @@ def test_loading_twice_changes_nothing(loaded, capsys):
     assert "144 shelters and evacuation sites" in out
     assert counts() == loaded
     assert loaded == {
-        "Municipality": 1, "BranchOffice": 6, "Department": 14, "Town": 117,
+        "Municipality": 1, "BranchOffice": 6, "Department": len(MUNICIPALITY["departments"]),
+        "Town": 117,
         "Facility": 144, "User": len(demo.STAFF) + len(demo.RESIDENTS),
         "ResidentProfile": len(demo.RESIDENTS), "StaffProfile": len(demo.STAFF),
         "Group": len(ROLES), "EmailAddress": len(demo.STAFF) + len(demo.RESIDENTS)}

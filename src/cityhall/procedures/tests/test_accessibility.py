@@ -109,3 +109,34 @@ def test_application_pages_are_accessible(browser, demo_site):  # noqa: F811
     finally:
         context.close()
     assert not found, "axe found WCAG violations:\n" + "\n".join(found)
+
+
+def test_review_pages_are_accessible(browser, demo_site):  # noqa: F811
+    from cityhall.core.demo import RESIDENTS, STAFF
+    from cityhall.core.models import User
+    from cityhall.core.tests.factories import give_second_factor
+    from cityhall.procedures import services
+    from cityhall.procedures.models import Procedure
+
+    resident = User.objects.get(email=RESIDENTS["hanako"].email)
+    reviewer = User.objects.get(email=STAFF["eisei_reviewer"].email)
+    give_second_factor(reviewer)
+    procedure = Procedure.objects.get(code="dog-registration")
+    application = services.application_start(procedure=procedure, applicant=resident,
+                                             actor=resident)
+    services.application_save_draft(application=application, data={
+        "dog_name": "ポチ", "breed": "柴犬", "coat_colour": "赤", "sex": "male",
+        "date_of_birth": "2026-01-10", "acquired_on": "2026-11-01",
+        "rabies_vaccination": True}, actor=resident)
+    services.application_submit(application=application, actor=resident)
+    context, page = _signed_in_context(browser, demo_site, reviewer)
+    try:
+        found = _check_pages(page, demo_site, [
+            (reverse("procedures:review_queue"), False, 200),
+            (reverse("procedures:review_detail", args=[application.pk]), False, 200),
+            # Saving without choosing an action shows the error, tied to its field.
+            (reverse("procedures:review_detail", args=[application.pk]), True, 400),
+        ])
+    finally:
+        context.close()
+    assert not found, "axe found WCAG violations:\n" + "\n".join(found)
