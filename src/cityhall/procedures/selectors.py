@@ -54,10 +54,6 @@ class ChecklistItem:
     deadline: datetime.date | None
     days: int | None
 
-    @property
-    def overdue_on(self):
-        return self.deadline
-
 
 def checklist(*, life_event: LifeEvent, answers: dict,
               event_date: datetime.date | None = None) -> list[ChecklistItem]:
