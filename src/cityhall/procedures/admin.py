@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from cityhall.core.errors import CityhallError
 
 from . import services
-from .models import EventRule, LifeEvent, Procedure, ProcedureRevision
+from .models import (
+    EventRule,
+    IntegrationClient,
+    LifeEvent,
+    Procedure,
+    ProcedureRevision,
+    WebhookDelivery,
+)
 
 
 class ServiceSaveMixin:
@@ -87,3 +94,32 @@ class EventRuleAdmin(ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["life_event", "procedure", "step", "deadline_days"]
     list_filter = ["life_event"]
     autocomplete_fields = ["procedure"]
+
+
+@admin.register(IntegrationClient)
+class IntegrationClientAdmin(admin.ModelAdmin):
+    """Clients are registered with `manage.py create_integration_client`, which shows the
+    token once; here staff switch a client off or change its webhook address."""
+
+    list_display = ["name", "department", "acting_user", "webhook_url", "is_active",
+                    "created_at"]
+    fields = ["name", "department", "acting_user", "webhook_url", "is_active"]
+    readonly_fields = ["name", "department", "acting_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["id", "client", "state", "attempts", "last_error", "created_at",
+                    "delivered_at"]
+    list_filter = ["state", "client"]
+    readonly_fields = ["id", "client", "application", "payload", "state", "attempts",
+                       "last_error", "created_at", "delivered_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

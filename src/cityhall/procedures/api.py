@@ -5,6 +5,7 @@ import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
+from ninja.security import HttpBearer
 
 from cityhall.core.errors import NotFoundError, ValidationFailed
 
@@ -104,3 +105,61 @@ def checklist(request: HttpRequest, code: str, payload: ChecklistIn):
     return [ChecklistItemOut(procedure=item.procedure.code, name_ja=item.procedure.name_ja,
                              name_en=item.procedure.name_en, certain=item.certain,
                              deadline=item.deadline, step=item.rule.step) for item in items]
+
+
+# --- business systems (bearer token of an IntegrationClient) ---------------------------------
+
+class ClientToken(HttpBearer):
+    def authenticate(self, request, token):
+        from .integration import client_for_token
+
+        client = client_for_token(token)
+        if client is not None:
+            request.integration_client = client
+        return client
+
+
+class StatusIn(Schema):
+    status: str
+    comment: str = ""
+    internal: bool = False
+
+
+@router.get("/integration/applications", auth=ClientToken(), tags=["integration"])
+def integration_applications(request: HttpRequest, status: str = "submitted",
+                             since: datetime.datetime | None = None, limit: int = 100):
+    """Applications of the client's department in `status`, oldest first (since: updated
+    after this time); answers included."""
+    from .integration import application_payload, applications_for_client
+    from .models import Application
+
+    if status not in Application.Status.values or status == "draft":
+        raise ValidationFailed(field="status")
+    applications = applications_for_client(request.integration_client).filter(status=status)
+    if since is not None:
+        applications = applications.filter(updated_at__gt=since)
+    applications = applications.order_by("updated_at")[:max(1, min(limit, 500))]
+    items = [application_payload(application) for application in applications]
+    from cityhall.core.audit import audit_record
+
+    audit_record(actor=request.integration_client.acting_user, action="application.pull",
+                 target_type="procedures.integrationclient",
+                 target_id=request.integration_client.pk, details={"count": len(items)})
+    return {"applications": items}
+
+
+@router.post("/integration/applications/{reference}/status", auth=ClientToken(),
+             tags=["integration"])
+def integration_set_status(request: HttpRequest, reference: str, payload: StatusIn):
+    from . import services
+    from .integration import application_payload, applications_for_client
+
+    application = applications_for_client(request.integration_client).filter(
+        reference=reference).first()
+    if application is None:
+        raise NotFoundError()
+    application = services.application_transition(
+        application=application, status_to=payload.status,
+        actor=request.integration_client.acting_user, comment=payload.comment[:4000],
+        is_internal=payload.internal)
+    return application_payload(application)

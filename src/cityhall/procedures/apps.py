@@ -51,6 +51,12 @@ class ProceduresConfig(AppConfig):
             permission="procedures.view_application", order=20))
         register_reference_loader("procedures", load_minato_catalogue)
 
+        from .integration import on_status_change
+        from .services import _status_listeners, register_status_listener
+
+        if on_status_change not in _status_listeners:
+            register_status_listener(on_status_change)
+
 
 def load_minato_catalogue():
     import json

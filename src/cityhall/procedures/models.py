@@ -6,6 +6,8 @@ asks a few questions, and its EventRules say — as data, not code — which pro
 from it, in what order, under which condition and with which deadline.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -322,3 +324,60 @@ class ReferenceCounter(models.Model):
 
     def __str__(self):
         return f"{self.year}: {self.last}"
+
+
+# --- hand-off to business systems (電子申請データの業務システム連携) -----------------------------
+
+class IntegrationClient(models.Model):
+    """A business system of one department that pulls applications, pushes their status and
+    receives signed webhooks. It acts as `acting_user`, a staff account with the
+    application_reviewer role, so its decisions pass the same checks and audit as a person's."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT,
+                                   related_name="integration_clients",
+                                   verbose_name=_("department"))
+    acting_user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("acts as"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    webhook_url = models.URLField(_("webhook URL"), blank=True)
+    webhook_secret = models.CharField(max_length=64, editable=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("business-system client")
+        verbose_name_plural = _("business-system clients")
+
+    def __str__(self):
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One webhook to one client about one status change, stored before it is sent; its id
+    is the delivery id the receiver uses to ignore repeats."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(IntegrationClient, on_delete=models.CASCADE,
+                               related_name="deliveries")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE,
+                                    related_name="webhook_deliveries")
+    payload = models.JSONField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+
+    def __str__(self):
+        return str(self.id)

@@ -22,6 +22,7 @@ urlpatterns = [
          name="application_confirm"),
     path("review/", views.review_queue, name="review_queue"),
     path("review/<int:application_id>/", views.review_detail, name="review_detail"),
+    path("review/export/<slug:code>/", views.review_export, name="review_export"),
     path("<slug:code>/apply/", views.application_start, name="application_start"),
     path("<slug:code>/", views.procedure_detail, name="procedure_detail"),
 ]

@@ -5,18 +5,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cityhall.core.errors import CityhallError, PermissionDeniedError
+from cityhall.core.errors import CityhallError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import Department
 from cityhall.core.permissions import can
 
-from . import selectors, services
+from . import integration, selectors, services
 from .forms import (
     NavigatorForm,
     ProcedureSearchForm,
@@ -25,8 +26,8 @@ from .forms import (
     navigator_query,
 )
 from .forms_schema import SchemaForm, answer_rows, label_of, prefill_values
-from .models import Application, SavedChecklist
-from .permissions import access_application, applications_reviewable_by
+from .models import Application, Procedure, SavedChecklist
+from .permissions import access_application, applications_reviewable_by, staff_department_id
 
 
 def procedure_list(request):
@@ -274,8 +275,42 @@ def review_queue(request):
     else:
         applications = applications.filter(status__in=["submitted", "in_review", "returned"])
     page = Paginator(applications, 30).get_page(request.GET.get("page"))
-    return render(request, "procedures/review_queue.html", {"form": form, "page": page},
+    exportable = Procedure.objects.filter(forms__isnull=False).distinct()
+    if not request.user.has_perm("procedures.review_all_departments"):
+        exportable = exportable.filter(department_id=staff_department_id(request.user))
+    return render(request, "procedures/review_queue.html",
+                  {"form": form, "page": page, "exportable": exportable},
                   status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+@never_cache
+def review_export(request, code):
+    """Applications of one procedure as CSV (UTF-8 with BOM or Shift_JIS) or JSON."""
+    if (response := _require_reviewer_page(request)):
+        return response
+    procedure = get_object_or_404(Procedure, code=code)
+    applications = applications_reviewable_by(request.user).filter(procedure=procedure) \
+        .order_by("submitted_at")
+    if not request.user.has_perm("procedures.review_all_departments") and \
+            procedure.department_id != staff_department_id(request.user):
+        raise PermissionDeniedError()
+    kind = request.GET.get("format", "csv")
+    encoding = request.GET.get("encoding", "utf-8")
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    if kind == "json":
+        body = integration.export_json(applications=applications, procedure=procedure,
+                                       actor=request.user)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{code}-{stamp}.json"'
+        return response
+    if kind != "csv" or encoding not in integration.ENCODINGS:
+        raise ValidationFailed(_("Choose CSV (UTF-8 or Shift_JIS) or JSON."))
+    body = integration.export_csv(applications=applications, procedure=procedure,
+                                  encoding=encoding, actor=request.user)
+    charset = "shift_jis" if encoding == "shift_jis" else "utf-8"
+    response = HttpResponse(body, content_type=f"text/csv; charset={charset}")
+    response["Content-Disposition"] = f'attachment; filename="{code}-{stamp}-{encoding}.csv"'
+    return response
 
 
 @never_cache
