@@ -2,6 +2,7 @@
 goes through the services, which validate, keep a revision history and audit."""
 
 from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from cityhall.core.errors import CityhallError
@@ -28,8 +29,10 @@ class ServiceSaveMixin:
         try:
             return super().changeform_view(request, *args, **kwargs)
         except CityhallError as error:
+            # The service refused the save (and changed nothing): say why and show the page
+            # again, without posting the same data a second time.
             self.message_user(request, error.message, messages.ERROR)
-            return super().changeform_view(request, *args, **kwargs)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class RevisionInline(admin.TabularInline):

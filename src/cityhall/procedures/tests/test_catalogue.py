@@ -182,3 +182,33 @@ def test_who_may_edit_the_catalogue(client, minato, system_admin, shiba_clerk, h
     assert client.get(url).status_code == 302  # not staff: sent to sign in
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_a_save_the_service_refuses_shows_a_message_not_an_error_page(client, minato,
+                                                                      system_admin,
+                                                                      monkeypatch):
+    from cityhall.procedures.admin import ProcedureAdmin
+
+    def refuse(**kwargs):
+        raise ValidationFailed("refused by the service")
+
+    monkeypatch.setattr(ProcedureAdmin, "service", staticmethod(refuse))
+    procedure = Procedure.objects.get(code="dog-registration")
+    url = reverse("admin:procedures_procedure_change", args=[procedure.pk])
+    client.force_login(system_admin)
+    form = client.get(url).context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update({"name_ja": "犬の登録（変更）", "documents_ja": json.dumps(procedure.documents_ja),
+                 "documents_en": json.dumps(procedure.documents_en),
+                 "channels": json.dumps(procedure.channels),
+                 "keywords_ja": json.dumps(procedure.keywords_ja),
+                 "is_published": "on", "deadline_counts_event_day": "",
+                 "revisions-TOTAL_FORMS": "0", "revisions-INITIAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    page = client.get(response["Location"])
+    shown = [str(message) for message in page.context["messages"]]
+    assert shown == ["refused by the service"], (response["Location"], shown)
+    assert "Refused by the service" in page.content.decode()  # the admin capitalises messages
+    procedure.refresh_from_db()
+    assert procedure.name_ja != "犬の登録（変更）"
