@@ -128,6 +128,18 @@ def records_supervisor(staff_persona):
 
 
 @pytest.fixture
+def reviewer(staff_persona):
+    """衛生 審査子, application reviewer in 生活衛生課 (which runs 犬の登録)."""
+    return staff_persona("eisei_reviewer")
+
+
+@pytest.fixture
+def second_reviewer(staff_persona):
+    """A second reviewer of 生活衛生課, for two-person approval."""
+    return staff_persona("eisei_reviewer_2")
+
+
+@pytest.fixture
 def auditor(staff_persona):
     return staff_persona("auditor")
 

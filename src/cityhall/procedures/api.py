@@ -7,6 +7,7 @@ from ninja import Router, Schema
 from ninja.pagination import paginate
 from ninja.security import HttpBearer
 
+from cityhall.core.audit import audit_record
 from cityhall.core.errors import NotFoundError, ValidationFailed
 
 from . import selectors
@@ -140,8 +141,6 @@ def integration_applications(request: HttpRequest, status: str = "submitted",
         applications = applications.filter(updated_at__gt=since)
     applications = applications.order_by("updated_at")[:max(1, min(limit, 500))]
     items = [application_payload(application) for application in applications]
-    from cityhall.core.audit import audit_record
-
     audit_record(actor=request.integration_client.acting_user, action="application.pull",
                  target_type="procedures.integrationclient",
                  target_id=request.integration_client.pk, details={"count": len(items)})

@@ -18,7 +18,7 @@ import json
 import secrets
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cityhall.core.audit import audit_record
 from cityhall.core.background import enqueue_on_commit
@@ -82,11 +82,17 @@ def export_csv(*, applications, procedure, encoding: str, actor) -> bytes:
     names = field_order(form) if form else []
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["受付番号", "状態", "受付日時", *[label_of(form, name) for name in names]])
+    # Fixed Japanese column names, whatever the staff member's language: the file is read by
+    # the department's business system and its import settings, which expect one layout.
+    with translation.override("ja"):
+        header = ["受付番号", "状態", "受付日時", *[label_of(form, name) for name in names]]
+    writer.writerow(header)
     count = 0
     for application in applications:
         answers = {**application.data, **application.prefilled}
-        writer.writerow([application.reference, application.get_status_display(),
+        with translation.override("ja"):
+            status = str(application.get_status_display())
+        writer.writerow([application.reference, status,
                          timezone.localtime(application.submitted_at).strftime("%Y-%m-%d %H:%M")
                          if application.submitted_at else "",
                          *["" if answers.get(name) is None else answers.get(name)

@@ -118,7 +118,8 @@ def catalogue_import(*, data: dict, actor=None) -> dict:
                     setattr(procedure, field, "" if value is None else value)
             department = row.get("department")
             if department and department not in departments:
-                raise ValidationFailed(f"{row['code']}: unknown department {department}")
+                raise ValidationFailed(_("%(procedure)s: there is no department “%(code)s”.")
+                                       % {"procedure": row["code"], "code": department})
             procedure.department = departments.get(department)
             procedure_save(procedure=procedure, actor=actor)
             procedures[procedure.code] = procedure

@@ -289,11 +289,11 @@ def review_export(request, code):
     if (response := _require_reviewer_page(request)):
         return response
     procedure = get_object_or_404(Procedure, code=code)
-    applications = applications_reviewable_by(request.user).filter(procedure=procedure) \
-        .order_by("submitted_at")
     if not request.user.has_perm("procedures.review_all_departments") and \
             procedure.department_id != staff_department_id(request.user):
         raise PermissionDeniedError()
+    applications = applications_reviewable_by(request.user).filter(procedure=procedure) \
+        .order_by("submitted_at")
     kind = request.GET.get("format", "csv")
     encoding = request.GET.get("encoding", "utf-8")
     stamp = timezone.localdate().strftime("%Y%m%d")

@@ -22,11 +22,6 @@ from cityhall.procedures.tests.test_review import send
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def reviewer(staff_persona):
-    return staff_persona("eisei_reviewer")
-
-
 class Receiver:
     """A webhook receiver on 127.0.0.1 that answers with the statuses it is given."""
 
@@ -89,7 +84,11 @@ def test_csv_export_in_utf8_and_shift_jis(client, minato, hanako, reviewer):
     sjis = client.get(url, {"format": "csv", "encoding": "shift_jis"})
     assert "shift_jis" in sjis["Content-Type"]
     assert list(csv.reader(io.StringIO(sjis.content.decode("cp932")))) == rows
-    assert AuditEvent.objects.filter(action="application.export").count() == 2
+    # The layout stays Japanese for a staff member who uses the pages in English.
+    english = client.get(url, {"format": "csv", "encoding": "utf-8"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert list(csv.reader(io.StringIO(english.content.decode("utf-8-sig")))) == rows
+    assert rows[1][1] == "受付済み"
+    assert AuditEvent.objects.filter(action="application.export").count() == 3
 
 
 def test_json_export(client, minato, hanako, reviewer):

@@ -25,16 +25,6 @@ def send(resident):
 
 
 @pytest.fixture
-def reviewer(staff_persona):
-    return staff_persona("eisei_reviewer")
-
-
-@pytest.fixture
-def second_reviewer(staff_persona):
-    return staff_persona("eisei_reviewer_2")
-
-
-@pytest.fixture
 def other_department_reviewer(minato):
     from cityhall.core.tests.factories import StaffFactory
 
