@@ -249,8 +249,23 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
+# Largest single attachment a resident may upload (a form field may ask for less), and the
+# largest request body; larger uploads are refused before they reach a view.
+ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Residents' uploads (application attachments) are private: outside MEDIA_ROOT, never
+    # served by the web server, only through views that check who may read them. Past one
+    # machine, point this at S3-compatible object storage (docs/operations.md).
+    "attachments": {
+        "BACKEND": os.environ.get("ATTACHMENTS_STORAGE_BACKEND",
+                                  "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": os.environ.get("ATTACHMENTS_ROOT",
+                                               str(DATA_DIR / "private" / "attachments")),
+                    "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

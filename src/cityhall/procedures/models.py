@@ -96,6 +96,11 @@ class Procedure(models.Model):
     processing_time_en = models.CharField(_("processing time (English)"), max_length=100,
                                           blank=True)
     keywords_ja = models.JSONField(_("search keywords"), default=list, blank=True)
+    form_facts = models.JSONField(
+        _("facts its paper form asks"), default=list, blank=True,
+        help_text=_("Keys from the write-less counter's list of facts (e.g. full_name, "
+                    "previous_address, move_date), in the order the form asks them; empty "
+                    "means name, kana, date of birth, address and phone."))
     requires_two_approvals = models.BooleanField(
         _("two-person approval"), default=False,
         help_text=_("An online application is approved only when two different staff members "
@@ -118,10 +123,17 @@ class Procedure(models.Model):
         if unknown:
             raise ValidationError({"channels": _("Unknown channel: %(names)s.")
                                    % {"names": ", ".join(sorted(map(str, unknown)))}})
-        for field in ("documents_ja", "documents_en", "keywords_ja"):
+        for field in ("documents_ja", "documents_en", "keywords_ja", "form_facts"):
             value = getattr(self, field)
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                 raise ValidationError({field: _("Enter a list of texts.")})
+        from .counter import FACTS
+
+        unknown_facts = [key for key in self.form_facts if key not in FACTS]
+        if unknown_facts:
+            raise ValidationError({"form_facts": _(
+                "Unknown fact: %(names)s. Use one of %(known)s.") % {
+                    "names": ", ".join(unknown_facts), "known": ", ".join(FACTS)}})
 
     def channel_labels(self):
         return [Channel(channel).label for channel in self.channels if channel in Channel.values]
@@ -247,6 +259,14 @@ class ApplicationForm(models.Model):
             raise ValidationError({"schema": error.messages}) from None
 
 
+class PaymentStatus(models.TextChoices):
+    NOT_REQUIRED = "not_required", _("No fee")
+    AT_COUNTER = "at_counter", _("To be paid at the counter")
+    PENDING = "pending", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    REFUNDED = "refunded", _("Refunded")
+
+
 class Application(models.Model):  # 電子申請
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -281,6 +301,15 @@ class Application(models.Model):  # 電子申請
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("first approver"),
         help_text=_("For two-person approval: who approved first."))
+    fee_yen = models.PositiveIntegerField(
+        _("fee (yen)"), null=True, blank=True,
+        help_text=_("The procedure's fee when the application was submitted."))
+    payment_status = models.CharField(_("payment"), max_length=20,
+                                      choices=PaymentStatus.choices,
+                                      default=PaymentStatus.NOT_REQUIRED)
+    payment_reference = models.CharField(
+        _("payment reference"), max_length=80, blank=True,
+        help_text=_("The payment's reference in the payments engine or at the counter."))
 
     class Meta:
         ordering = ["-created_at"]
@@ -293,6 +322,43 @@ class Application(models.Model):  # 電子申請
 
     def __str__(self):
         return self.reference or f"draft #{self.pk}"
+
+
+def _attachment_path(attachment, filename):
+    # The stored name never contains what the resident called the file.
+    return f"applications/{attachment.application_id}/{attachment.id}"
+
+
+def _attachment_storage():
+    from django.core.files.storage import storages
+
+    return storages["attachments"]
+
+
+class Attachment(models.Model):
+    """A file a resident attached to an application (e.g. a vaccination certificate). Its
+    type is checked from its content, not its name, and it is stored privately: only the
+    applicant and the reviewers who may see the application can download it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    application = models.ForeignKey("Application", on_delete=models.CASCADE,
+                                    related_name="attachments")
+    field = models.CharField(_("form field"), max_length=60)
+    file = models.FileField(upload_to=_attachment_path, storage=_attachment_storage,
+                            max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=60)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.original_name
 
 
 class ApplicationEvent(models.Model):
@@ -381,3 +447,45 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return str(self.id)
+
+
+# --- write-less counter (書かない窓口) ----------------------------------------------------------
+
+class CounterSession(models.Model):  # 窓口での聞き取り
+    """One visit at a counter: staff identify the resident (or note a visitor's facts once),
+    answer the navigator's questions with them, correct facts once, and print every
+    applicable form pre-filled. The facts are personal data: only staff of the branch office
+    where the visit happened open it, and every opening and printing is audited."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        PRINTED = "printed", _("Forms printed")
+        CLOSED = "closed", _("Closed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    branch_office = models.ForeignKey("core.BranchOffice", on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="+",
+                                      verbose_name=_("branch office"))
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("staff member"))
+    resident = models.ForeignKey("core.ResidentProfile", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+", verbose_name=_("resident"))
+    life_event = models.ForeignKey(LifeEvent, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("life event"))
+    event_date = models.DateField(_("date of the event"), null=True, blank=True)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    facts = models.JSONField(_("facts"), default=dict, blank=True)
+    procedure_codes = models.JSONField(_("procedures"), default=list, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices,
+                             default=State.OPEN)
+    printed_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("counter session")
+        verbose_name_plural = _("counter sessions")
+
+    def __str__(self):
+        return f"{self.life_event.code} {self.created_at:%Y-%m-%d %H:%M}"
