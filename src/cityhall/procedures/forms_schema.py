@@ -13,17 +13,26 @@ integer and number (minimum, maximum) and boolean. Fields in `prefill` are never
 city already knows them (ワンスオンリー); they are copied from the resident's profile when
 the application is submitted. The server renders an accessible Django form from this and
 validates twice: field by field (translated messages), then the whole against the schema.
+
+A file to attach (e.g. a vaccination certificate) is a property `{"type": "string"}` whose UI
+says `"widget": "file"`, optionally with `"accept"` (a list of "application/pdf",
+"image/jpeg", "image/png"; all three if absent) and `"max_bytes"` (at most
+settings.ATTACHMENT_MAX_BYTES, which is also the default). The answer stored is the id of the
+application's Attachment; a file field is never prefilled.
 """
 
 import datetime
 import decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, SchemaError
+
+from .attachments import FILE_TYPES, megabytes, type_labels
 
 SUPPORTED_TYPES = ("string", "integer", "number", "boolean")
 SUPPORTED_FORMATS = ("date", "email")
@@ -85,6 +94,8 @@ def validate_form_definition(schema, ui) -> None:
         if not labels.get("label_ja") or not labels.get("label_en"):
             raise ValidationError(_("Property “%(name)s” needs label_ja and label_en in the UI "
                                     "description.") % {"name": name})
+        if labels.get("widget") == "file":
+            _validate_file_field(name, spec, labels, ui.get("prefill") or {})
     for name in set(fields_ui) - set(properties):
         raise ValidationError(_("The UI description names “%(name)s”, which the schema does "
                                 "not have.") % {"name": name})
@@ -99,6 +110,46 @@ def validate_form_definition(schema, ui) -> None:
             raise ValidationError(_("Prefill source “%(source)s” is unknown; use one of "
                                     "%(sources)s.") % {"source": source,
                                                        "sources": ", ".join(PROFILE_SOURCES)})
+
+
+def _validate_file_field(name, spec, ui_field, prefill) -> None:
+    if spec != {"type": "string"}:
+        raise ValidationError(_("“%(name)s” is a file field: its property must be exactly "
+                                "{\"type\": \"string\"} (it holds the attachment's id).")
+                              % {"name": name})
+    accept = ui_field.get("accept", list(FILE_TYPES))
+    if not isinstance(accept, list) or not accept:
+        raise ValidationError(_("“accept” of “%(name)s” must be a list of file types: "
+                                "%(types)s.") % {"name": name, "types": ", ".join(FILE_TYPES)})
+    for content_type in accept:
+        if not isinstance(content_type, str) or content_type not in FILE_TYPES:
+            raise ValidationError(_("“%(name)s” accepts the file type “%(type)s”, which is not "
+                                    "allowed; use %(types)s.") % {
+                "name": name, "type": content_type, "types": ", ".join(FILE_TYPES)})
+    max_bytes = ui_field.get("max_bytes", settings.ATTACHMENT_MAX_BYTES)
+    if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
+        raise ValidationError(_("“max_bytes” of “%(name)s” must be a positive whole number of "
+                                "bytes.") % {"name": name})
+    if max_bytes > settings.ATTACHMENT_MAX_BYTES:
+        raise ValidationError(_("“max_bytes” of “%(name)s” may be at most %(limit)s bytes.")
+                              % {"name": name, "limit": settings.ATTACHMENT_MAX_BYTES})
+    if name in prefill:
+        raise ValidationError(_("“%(name)s” is a file field and cannot be prefilled.")
+                              % {"name": name})
+
+
+def file_fields(form_definition) -> dict[str, dict]:
+    """The form's file fields, in order: name → {"accept": [...], "max_bytes": n}."""
+    fields_ui = form_definition.ui.get("fields", {})
+    rules = {}
+    for name in field_order(form_definition):
+        ui_field = fields_ui.get(name, {})
+        if ui_field.get("widget") == "file":
+            rules[name] = {"accept": list(ui_field.get("accept") or FILE_TYPES),
+                           "max_bytes": min(ui_field.get("max_bytes")
+                                            or settings.ATTACHMENT_MAX_BYTES,
+                                            settings.ATTACHMENT_MAX_BYTES)}
+    return rules
 
 
 def _text(item: dict, key: str) -> str:
@@ -125,6 +176,20 @@ def prefill_values(form_definition, user) -> dict:
         if value not in (None, ""):
             values[name] = value
     return values
+
+
+def _build_file_field(label, help_text, rules, required):
+    # Without help from the form's author, say which files are taken and how large.
+    help_text = help_text or _("%(types)s, up to %(size)s.") % {
+        "types": type_labels(rules["accept"]), "size": megabytes(rules["max_bytes"])}
+    return forms.FileField(
+        label=label, required=required, help_text=help_text,
+        widget=forms.FileInput(attrs={"accept": ",".join(rules["accept"])}),
+        error_messages={"required": gettext_lazy("Please choose a file."),
+                        "empty": gettext_lazy("The file is empty. Please choose the file "
+                                              "again."),
+                        "invalid": gettext_lazy("No file was sent. Please choose the file "
+                                                "again.")})
 
 
 def _build_field(name, spec, ui_field, required):
@@ -177,25 +242,38 @@ def _build_field(name, spec, ui_field, required):
 
 
 class SchemaForm(forms.Form):
-    """The questions of an application form that the city does not already know."""
+    """The questions of an application form that the city does not already know.
 
-    def __init__(self, *args, form_definition, **kwargs):
+    `attachments` maps a file field to the application's current Attachment: such a field
+    need not be sent again. Uploaded files are handed to the attachment services, never
+    put in `json_data()`."""
+
+    def __init__(self, *args, form_definition, attachments=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.form_definition = form_definition
         schema, ui = form_definition.schema, form_definition.ui
         required = set(schema.get("required", []))
         prefilled = set(ui.get("prefill") or {})
+        self.file_fields = file_fields(form_definition)
+        attachments = attachments or {}
         for name in field_order(form_definition):
             if name in prefilled:
                 continue
-            self.fields[name] = _build_field(name, schema["properties"][name],
-                                             ui.get("fields", {}).get(name, {}),
+            ui_field = ui.get("fields", {}).get(name, {})
+            if name in self.file_fields:
+                self.fields[name] = _build_file_field(
+                    _text(ui_field, "label") or name, _text(ui_field, "help"),
+                    self.file_fields[name], name in required and name not in attachments)
+                continue
+            self.fields[name] = _build_field(name, schema["properties"][name], ui_field,
                                              name in required)
 
     def json_data(self) -> dict:
         """The cleaned answers as JSON values (dates as ISO text), without empty answers."""
         data = {}
         for name, value in self.cleaned_data.items():
+            if name in self.file_fields:
+                continue
             if value in (None, "") or (value is False and name not in
                                        self.form_definition.schema.get("required", [])):
                 continue
@@ -221,12 +299,18 @@ def schema_errors(form_definition, data: dict) -> dict[str, list[str]]:
     return errors
 
 
-def answer_rows(form_definition, answers: dict) -> list[tuple[str, object]]:
-    """(label, shown value) for every field in order; a choice shows its label, not its code."""
+def answer_rows(form_definition, answers: dict,
+                attachments=None) -> list[tuple[str, object]]:
+    """(label, shown value) for every field in order; a choice shows its label, not its code,
+    and a file field the file's name when `attachments` (field → Attachment) is given."""
     rows = []
     fields_ui = form_definition.ui.get("fields", {})
+    files = file_fields(form_definition) if attachments is not None else {}
     for name in field_order(form_definition):
         value = answers.get(name)
+        if name in files:
+            attachment = attachments.get(name)
+            value = attachment.original_name if attachment is not None else None
         choice = fields_ui.get(name, {}).get("choices", {}).get(value) if isinstance(
             value, str) else None
         rows.append((label_of(form_definition, name), _text(choice, "label") if choice
