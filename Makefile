@@ -10,12 +10,24 @@ MANAGE := $(UV) run --frozen python manage.py
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/cityhall
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install lint test-deps test-sqlite test-postgres messages static bench
+.PHONY: run test install pdf-deps lint test-deps test-sqlite test-postgres messages static bench
 
 $(UV):
 	python3 -m pip install --quiet --user uv
 
-install: $(UV)
+# PDFs (receipts, counter forms) need Pango and a Japanese font; on the project's machines
+# (root, Debian) this installs them, elsewhere it says what to install.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-ipaexfont-gothic fonts-ipaexfont-mincho
+
+pdf-deps:
+	@if ! fc-list :lang=ja family 2>/dev/null | grep -q IPAex || ! ldconfig -p | grep -q libharfbuzz-subset; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null)) && \
+	    echo "installed the PDF libraries and Japanese fonts"; \
+	  else echo "PDFs need: $(PDF_PACKAGES) (install them with your package manager)"; fi; fi
+
+install: $(UV) pdf-deps
 	$(UV) sync --frozen
 	@# The compiled catalogues are committed too; refresh them when gettext is present.
 	@if command -v msgfmt >/dev/null && [ -d src/cityhall/locale ]; then cd src/cityhall && \

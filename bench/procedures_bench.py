@@ -132,8 +132,9 @@ def bench_submissions():
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO procedures_application (procedure_id, form_id, applicant_id, "
-                "status, data, prefilled, created_at, updated_at) "
-                "VALUES (%s, %s, %s, 'submitted', %s, '{}', %s, %s)",
+                "status, data, prefilled, created_at, updated_at, payment_status, "
+                "payment_reference) "
+                "VALUES (%s, %s, %s, 'submitted', %s, '{}', %s, %s, 'at_counter', '')",
                 [procedure.pk, form.pk, user.pk, payload, datetime.datetime.now(datetime.UTC),
                  datetime.datetime.now(datetime.UTC)])
     plain = time.perf_counter() - started
@@ -149,6 +150,44 @@ def bench_submissions():
           f"{real / count * 1000:10.2f}")
 
 
+def bench_counter_pdf():
+    """The write-less counter's one PDF of every form of a move-in (a dozen A4 pages)
+    beside WeasyPrint rendering a one-line A4 page with the same font."""
+    from weasyprint import HTML
+
+    from cityhall.core.models import BranchOffice, StaffProfile, User
+    from cityhall.procedures import services
+    from cityhall.procedures.models import LifeEvent
+
+    rounds = int(os.environ.get("BENCH_PDF_ROUNDS", "5"))
+    clerk = User.objects.create_user(email="bench.clerk@bench.example", password=None,
+                                     is_staff=True, is_superuser=True)
+    StaffProfile.objects.create(user=clerk, display_name="bench",
+                                branch_office=BranchOffice.objects.first())
+    visit = services.counter_visit_start(life_event=LifeEvent.objects.get(code="moving_in"),
+                                         actor=clerk)
+    visit = services.counter_visit_answer(visit=visit, answers={}, event_date=datetime.date(
+        2026, 4, 1), actor=clerk)
+    visit = services.counter_visit_set_facts(visit=visit, actor=clerk, facts={
+        "full_name": "港 太郎", "full_name_kana": "ミナト タロウ", "date_of_birth": "1990-01-01",
+        "address": "東京都港区芝公園1丁目5-25", "previous_address": "大阪府大阪市北区中之島1-3-20",
+        "phone": "03-3578-2111"})
+    one_line = ('<html><head><style>@page{size:A4} body{font-family:"IPAexGothic"}</style>'
+                '</head><body><p>港区 テスト</p></body></html>')
+    HTML(string=one_line).write_pdf()  # load fonts once, outside the measurement
+    baseline = [timed_ms(lambda: HTML(string=one_line).write_pdf()) for _ in range(rounds)]
+    pages = []
+    real = [timed_ms(lambda: pages.append(services.counter_visit_print(
+        visit=visit, actor=clerk))) for _ in range(rounds)]
+    print(f"{'operation':52} {'median ms':>10} {'p95 ms':>10}")
+    for label, samples in (("baseline: WeasyPrint, one line on one A4 page", baseline),
+                           (f"counter PDF: {len(visit.procedure_codes)} forms of a move-in",
+                            real)):
+        median, p95 = percentiles(samples)
+        print(f"{label:52} {median:10.1f} {p95:10.1f}")
+
+
 if __name__ == "__main__":
     main()
     bench_submissions()
+    bench_counter_pdf()

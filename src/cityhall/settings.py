@@ -227,6 +227,8 @@ if os.environ.get("EMAIL_HOST"):
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# The portal's public address, for links in emails and documents sent outside a request.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cityhall <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -249,22 +251,26 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
-# Largest single attachment a resident may upload (a form field may ask for less), and the
-# largest request body; larger uploads are refused before they reach a view.
+# Largest single attachment a resident may upload (a form field may ask for less); the
+# service refuses larger files. The load balancer should cap request bodies a little above
+# it (docs/operations.md). Uploads over FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file.
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+ATTACHMENTS_STORAGE_BACKEND = os.environ.get("ATTACHMENTS_STORAGE_BACKEND",
+                                             "django.core.files.storage.FileSystemStorage")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Residents' uploads (application attachments) are private: outside MEDIA_ROOT, never
     # served by the web server, only through views that check who may read them. Past one
     # machine, point this at S3-compatible object storage (docs/operations.md).
     "attachments": {
-        "BACKEND": os.environ.get("ATTACHMENTS_STORAGE_BACKEND",
-                                  "django.core.files.storage.FileSystemStorage"),
+        "BACKEND": ATTACHMENTS_STORAGE_BACKEND,
+        # Another backend (S3-compatible) is configured through its own settings.
         "OPTIONS": {"location": os.environ.get("ATTACHMENTS_ROOT",
                                                str(DATA_DIR / "private" / "attachments")),
-                    "base_url": None},
+                    "base_url": None}
+        if ATTACHMENTS_STORAGE_BACKEND.endswith("FileSystemStorage") else {},
     },
     "staticfiles": {
         "BACKEND": (
@@ -312,7 +318,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # WeasyPrint and fontTools log every page and font subset at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

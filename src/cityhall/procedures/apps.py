@@ -49,13 +49,28 @@ class ProceduresConfig(AppConfig):
             description=_("Online applications to your department: assign, comment, decide."),
             url_name="procedures:review_queue", audience="staff",
             permission="procedures.view_application", order=20))
+        register_portal_link(PortalLink(
+            key="procedures.counter", title=_("Write-less counter"),
+            description=_("Go through a life event with a resident at the counter and print "
+                          "every form they need, already filled in."),
+            url_name="procedures:counter_home", audience="staff",
+            permission="procedures.add_countersession", order=10))
+        register_role_permissions("counter_clerk", [
+            "procedures.add_countersession", "procedures.change_countersession",
+            "procedures.view_countersession"])
+        register_role_permissions("branch_manager", ["procedures.view_countersession"])
         register_reference_loader("procedures", load_minato_catalogue)
 
         from .integration import on_status_change
-        from .services import _status_listeners, register_status_listener
+        from .services import (
+            _status_listeners,
+            notify_applicant_of_change,
+            register_status_listener,
+        )
 
-        if on_status_change not in _status_listeners:
-            register_status_listener(on_status_change)
+        for listener in (on_status_change, notify_applicant_of_change):
+            if listener not in _status_listeners:
+                register_status_listener(listener)
 
 
 def load_minato_catalogue():

@@ -50,6 +50,7 @@ FACTS: dict[str, Fact] = {
     "child_name": Fact("子の氏名", "Child's name"),
     "child_date_of_birth": Fact("子の生年月日", "Child's date of birth", "date"),
     "deceased_name": Fact("亡くなった方の氏名", "Name of the deceased"),
+    "relationship_to_deceased": Fact("亡くなった方との続柄", "Relationship to the deceased"),
     "date_of_death": Fact("死亡日", "Date of death", "date"),
     "insurance_type": Fact("加入している健康保険", "Health insurance"),
     "employer_name": Fact("勤務先", "Employer"),

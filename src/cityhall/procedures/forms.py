@@ -120,3 +120,76 @@ class ReviewFilterForm(forms.Form):
             ("", _("Open (submitted, in review, returned)")),
             *[(value, label) for value, label in Application.Status.choices
               if value != "draft"]]
+
+
+# --- write-less counter ----------------------------------------------------------------------
+
+class CounterStartForm(forms.Form):
+    life_event = forms.ModelChoiceField(
+        label=_("Life event"), queryset=None, empty_label=None,
+        error_messages={"required": _("Choose the life event."),
+                        "invalid_choice": _("Choose the life event.")})
+    q = forms.CharField(label=_("Find the resident by family name (kana or kanji)"),
+                        required=False, max_length=40,
+                        help_text=_("Leave empty to serve a visitor who is not registered: "
+                                    "you will enter their details once."))
+
+    def __init__(self, *args, **kwargs):
+        from .selectors import published_life_events
+
+        super().__init__(*args, **kwargs)
+        self.fields["life_event"].queryset = published_life_events()
+        self.fields["life_event"].label_from_instance = _label_of_event
+
+
+def _label_of_event(event) -> str:
+    language = (get_language() or "ja").split("-")[0]
+    return event.name_en if language != "ja" and event.name_en else event.name_ja
+
+
+class CounterChooseForm(forms.Form):
+    procedures = forms.MultipleChoiceField(
+        label=_("Forms to print"), required=False, widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose only procedures that apply to this "
+                                            "life event.")})
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["procedures"].choices = choices
+
+
+class CounterFactsForm(forms.Form):
+    """One field per fact the chosen forms ask; a value corrected here changes every form."""
+
+    def __init__(self, *args, keys, **kwargs):
+        from .counter import FACTS
+        from .services import FACT_MAX_LENGTH
+
+        super().__init__(*args, **kwargs)
+        for key in keys:
+            fact = FACTS[key]
+            if fact.kind == "date":
+                self.fields[key] = forms.DateField(
+                    label=fact.label, required=False,
+                    widget=forms.DateInput(attrs={"type": "date"}),
+                    error_messages={"invalid": _("Enter the date as year-month-day, e.g. "
+                                                 "2026-04-01.")})
+            else:
+                self.fields[key] = forms.CharField(
+                    label=fact.label, required=False, max_length=FACT_MAX_LENGTH[fact.kind],
+                    widget=forms.Textarea(attrs={"rows": 3}) if fact.kind == "long" else None,
+                    error_messages={"max_length": _("Please use at most %(limit_value)d "
+                                                    "characters.")})
+
+    def facts(self) -> dict:
+        return {key: value.isoformat() if hasattr(value, "isoformat") else (value or "")
+                for key, value in self.cleaned_data.items()}
+
+
+class CounterPaymentForm(forms.Form):
+    """A fee paid at the counter: the number on the counter's receipt (領収書番号)."""
+
+    reference = forms.CharField(
+        label=_("Receipt number"), max_length=80,
+        help_text=_("The number printed on the receipt given at the counter."),
+        error_messages={"required": _("Enter the receipt number.")})

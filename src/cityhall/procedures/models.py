@@ -373,6 +373,9 @@ class ApplicationEvent(models.Model):
     comment = models.TextField(blank=True)
     is_internal = models.BooleanField(default=False)
     at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the applicant was told of this step (empty for internal steps).")
 
     class Meta:
         ordering = ["at", "id"]

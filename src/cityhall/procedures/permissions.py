@@ -53,3 +53,34 @@ def access_application(user, application_id, *, purpose: str = "review") -> Appl
         audit_record(actor=user, action="application.read", target=application,
                      purpose=purpose)
     return application
+
+
+def counter_visits_visible_to(user):
+    """The counter visits a clerk may open: those of their own branch office."""
+    from cityhall.core.permissions import staff_branch_office_id
+
+    from .models import CounterSession
+
+    if not can(user, "procedures.view_countersession"):
+        return CounterSession.objects.none()
+    return CounterSession.objects.filter(branch_office_id=staff_branch_office_id(user))
+
+
+def access_counter_visit(user, visit_id):
+    """A counter visit holds a resident's facts: opened only by staff of the branch office
+    where it happened, and every opening is audited."""
+    from .models import CounterSession
+
+    try:
+        visit = CounterSession.objects.select_related(
+            "life_event", "resident__town", "staff").get(pk=visit_id)
+    except (CounterSession.DoesNotExist, ValueError, TypeError):
+        raise NotFoundError() from None
+    if not counter_visits_visible_to(user).filter(pk=visit.pk).exists():
+        if can(user, "procedures.view_countersession"):
+            audit_record(actor=user, action="counter_visit.read_denied", target=visit)
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        audit_record(actor=user, action="counter_visit.read", target=visit,
+                     purpose="write-less counter")
+    return visit

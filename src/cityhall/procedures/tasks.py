@@ -57,3 +57,86 @@ def _failed(delivery, message):
 
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         state=WebhookDelivery.State.FAILED, last_error=message)
+
+
+@durable_task(max_attempts=6, backoff_seconds=30)
+def notify_applicant(event_id: int) -> str:
+    """Tell the applicant about one step of their application (a status change or a comment
+    to them), in their language. Idempotent: a step is announced once."""
+    from django.conf import settings
+    from django.db import transaction
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from cityhall.core.notify import notify_user
+    from cityhall.core.selectors import current_municipality
+
+    from .models import ApplicationEvent
+
+    event = ApplicationEvent.objects.select_related(
+        "application__procedure", "application__applicant__resident_profile").filter(
+        pk=event_id).first()
+    if event is None:
+        raise PermanentTaskError("the application step no longer exists")
+    if event.is_internal or event.notified_at is not None:
+        return "nothing to send"
+    application = event.application
+    applicant = application.applicant
+    profile = getattr(applicant, "resident_profile", None)
+    language = profile.preferred_language if profile else settings.LANGUAGE_CODE
+    with translation.override(language):
+        municipality = current_municipality()
+        city = (municipality.name if language == "ja" else municipality.name_en) \
+            if municipality else ""
+        procedure = application.procedure
+        name = procedure.name_ja if language == "ja" else procedure.name_en
+        status = application.Status(event.status_to).label
+        if event.status_from == event.status_to:
+            subject = _("[%(city)s] A message about your application %(reference)s") % {
+                "city": city, "reference": application.reference}
+            lines = [_("There is a message about your application for %(name)s.")
+                     % {"name": name}]
+        else:
+            subject = _("[%(city)s] Your application %(reference)s: %(status)s") % {
+                "city": city, "reference": application.reference, "status": status}
+            lines = [_("The status of your application for %(name)s is now: %(status)s.")
+                     % {"name": name, "status": status}]
+        if event.comment:
+            lines.append(_("Message from the city:") + "\n" + event.comment)
+        lines.append(_("You can see your application and its history here:"))
+        url = settings.PORTAL_URL + reverse("procedures:application_detail",
+                                            args=[application.pk])
+    with transaction.atomic():
+        # Claim the step first, so two workers never both send it.
+        claimed = ApplicationEvent.objects.filter(pk=event.pk, notified_at__isnull=True) \
+            .update(notified_at=timezone.now())
+        if not claimed:
+            return "already sent"
+        notify_user(user=applicant, topic="procedures.application_status",
+                    key=f"procedures.application_event:{event.pk}", subject=subject,
+                    body="\n\n".join(lines), url=url)
+    return "sent"
+
+
+@durable_task(max_attempts=8, backoff_seconds=30)
+def request_fee_payment(application_id: int) -> str:
+    """Ask the payments engine to create the payment of an application's fee. The gateway
+    gets the same idempotency key on every attempt, so a retry never charges twice."""
+    from . import fees
+    from .models import Application, PaymentStatus
+    from .services import application_payment_requested
+
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None:
+        raise PermanentTaskError("application no longer exists")
+    if application.payment_status != PaymentStatus.PENDING or application.payment_reference:
+        return "nothing to request"
+    gateway = fees.fee_gateway()
+    if gateway is None:
+        raise PermanentTaskError("no payments engine is installed")
+    reference = gateway.request_payment(application=application,
+                                        amount_yen=application.fee_yen,
+                                        idempotency_key=fees.idempotency_key(application))
+    application_payment_requested(application_id=application.pk, reference=reference)
+    return "requested"

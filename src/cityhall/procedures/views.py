@@ -9,6 +9,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -187,26 +188,70 @@ def application_edit(request, application_id):
         return redirect("procedures:application_detail", application_id=application.pk)
     form_definition = application.form
     if request.method == "POST":
-        form = SchemaForm(request.POST, form_definition=form_definition)
-        valid = form.is_valid()
-        services.application_save_draft(application=application, data=form.json_data(),
-                                        actor=request.user)
-        if request.POST.get("action") == "continue" and valid:
+        form = SchemaForm(request.POST, request.FILES, form_definition=form_definition,
+                          attachments=_attachments_by_field(application))
+        form.is_valid()
+        # Files are not in the answers: keep the ids of the files already attached.
+        kept = {name: application.data[name] for name in form.file_fields
+                if name in application.data}
+        services.application_save_draft(application=application,
+                                        data={**form.json_data(), **kept}, actor=request.user)
+        files_accepted = _save_attachments(request, application, form)
+        if request.POST.get("action") == "continue" and form.is_valid() and files_accepted:
             return redirect("procedures:application_confirm", application_id=application.pk)
-        if request.POST.get("action") != "continue":
+        if request.POST.get("action") != "continue" and files_accepted:
             messages.success(request, _("Your draft was saved. You can come back to it "
                                         "later from “My applications”."))
             return redirect("procedures:application_edit", application_id=application.pk)
+        if request.POST.get("action") != "continue":
+            # A draft kept with a refused file: questions not yet answered are no error.
+            for name, errors in list(form.errors.as_data().items()):
+                if all(error.code == "required" for error in errors):
+                    del form.errors[name]
         status = 400
     else:
-        form = SchemaForm(initial=application.data, form_definition=form_definition)
+        form = SchemaForm(initial=application.data, form_definition=form_definition,
+                          attachments=_attachments_by_field(application))
         status = 200
     returned_comment = application.events.filter(status_to="returned",
                                                  is_internal=False).last()
     return render(request, "procedures/application_form.html", {
         "application": application, "form": form,
         "known": _known_facts(form_definition, request.user),
+        "attachments": _attachment_list(application),
         "returned_comment": returned_comment}, status=status)
+
+
+def _save_attachments(request, application, form) -> bool:
+    """Hand each uploaded file, and each ticked "remove" box, to the services; False if a
+    file was refused (its error is then shown on its field)."""
+    accepted = True
+    removals = set(request.POST.getlist("remove-file"))
+    required = set(application.form.schema.get("required", []))
+    for name in form.file_fields:
+        if name in form.errors:
+            # A missing required file does not stop a draft from being saved.
+            accepted = accepted and all(error.code == "required"
+                                        for error in form.errors.as_data()[name])
+            continue
+        upload = form.cleaned_data.get(name)
+        try:
+            if upload:
+                services.attachment_add(application=application, field=name,
+                                        uploaded_file=upload, actor=request.user)
+            elif name in removals:
+                services.attachment_remove(application=application, field=name,
+                                           actor=request.user)
+        except CityhallError as error:
+            form.add_error(name, error.message)
+            accepted = False
+        else:
+            if name in required and name not in application.data:
+                from django.core.exceptions import ValidationError
+
+                form.add_error(name, ValidationError(_("Please choose a file."),
+                                                     code="required"))
+    return accepted
 
 
 @login_required
@@ -225,19 +270,23 @@ def application_confirm(request, application_id):
         messages.success(request, _("Your application was submitted."))
         return redirect("procedures:application_detail", application_id=application.pk)
     known = prefill_values(application.form, request.user)
-    rows = answer_rows(application.form, {**application.data, **known})
+    rows = answer_rows(application.form, {**application.data, **known},
+                       _attachments_by_field(application))
     return render(request, "procedures/application_confirm.html",
-                  {"application": application, "rows": rows})
+                  {"application": application, "rows": rows,
+                   "attachments": _attachment_list(application)})
 
 
 @login_required
 @never_cache
 def application_detail(request, application_id):
     application = _own_application(request, application_id)
-    rows = answer_rows(application.form, {**application.data, **application.prefilled})
+    rows = answer_rows(application.form, {**application.data, **application.prefilled},
+                       _attachments_by_field(application))
     history = application.events.filter(is_internal=False)
     return render(request, "procedures/application_detail.html",
-                  {"application": application, "rows": rows, "history": history})
+                  {"application": application, "rows": rows, "history": history,
+                   "attachments": _attachment_list(application)})
 
 
 @login_required
@@ -247,6 +296,46 @@ def my_applications(request):
         "procedure")
     return render(request, "procedures/my_applications.html",
                   {"applications": applications})
+
+
+@login_required
+@never_cache
+def application_attachment(request, application_id, attachment_id):
+    """A file the resident attached to their own application."""
+    application = _own_application(request, application_id)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    return _attachment_response(attachment)
+
+
+def _attachments_by_field(application) -> dict:
+    return {attachment.field: attachment for attachment in application.attachments.all()}
+
+
+def _attachment_list(application) -> list:
+    """(question, Attachment) in the order of the form's questions."""
+    from .forms_schema import field_order
+
+    attachments = _attachments_by_field(application)
+    return [(label_of(application.form, name), attachments[name])
+            for name in field_order(application.form) if name in attachments]
+
+
+def _attachment_response(attachment):
+    from django.http import FileResponse
+
+    from .attachments import content_disposition
+
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except OSError:
+        raise Http404 from None
+    # The type found in the content when it was uploaded; always a download, never shown
+    # in the portal's own origin.
+    response = FileResponse(handle, content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition(attachment.original_name,
+                                                          attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- staff review queue ----------------------------------------------------------------------
@@ -340,8 +429,259 @@ def review_detail(request, application_id):
         else:
             messages.success(request, _("Done."))
             return redirect("procedures:review_detail", application_id=application.pk)
-    rows = answer_rows(application.form, {**application.data, **application.prefilled})
+    rows = answer_rows(application.form, {**application.data, **application.prefilled},
+                       _attachments_by_field(application))
     return render(request, "procedures/review_detail.html", {
         "application": application, "rows": rows, "form": form,
-        "history": application.events.select_related("actor")},
+        "attachments": _attachment_list(application),
+        "history": application.events.select_related("actor"),
+        "payment_form": _payment_form(request, application)},
         status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+def _payment_form(request, application, data=None):
+    from .forms import CounterPaymentForm
+    from .models import PaymentStatus
+
+    if application.payment_status not in (PaymentStatus.AT_COUNTER, PaymentStatus.PENDING) \
+            or not can(request.user, "procedures.change_application"):
+        return None
+    return CounterPaymentForm(data)
+
+
+@never_cache
+@require_POST
+def review_payment(request, application_id):
+    """A reviewer records the fee paid at the counter."""
+    if (response := _require_reviewer_page(request)):
+        return response
+    application = access_application(request.user, application_id, purpose="record payment")
+    form = _payment_form(request, application, request.POST)
+    if form is None:
+        messages.error(request, _("There is no fee to record for this application."))
+        return redirect("procedures:review_detail", application_id=application.pk)
+    if form.is_valid():
+        try:
+            services.application_payment_record(
+                application=application, status="paid",
+                reference=form.cleaned_data["reference"], actor=request.user)
+        except CityhallError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, _("The payment was recorded."))
+            return redirect("procedures:review_detail", application_id=application.pk)
+    rows = answer_rows(application.form, {**application.data, **application.prefilled},
+                       _attachments_by_field(application))
+    return render(request, "procedures/review_detail.html", {
+        "application": application, "rows": rows, "form": ReviewActionForm(),
+        "attachments": _attachment_list(application),
+        "history": application.events.select_related("actor"),
+        "payment_form": form}, status=400)
+
+
+@never_cache
+def review_attachment(request, application_id, attachment_id):
+    """A file attached to an application under review; opening it is audited."""
+    if (response := _require_reviewer_page(request)):
+        return response
+    application = access_application(request.user, application_id, purpose="attachment")
+    attachment = services.attachment_read(application=application,
+                                          attachment_id=attachment_id, actor=request.user)
+    return _attachment_response(attachment)
+
+
+# --- write-less counter (書かない窓口) ----------------------------------------------------------
+
+def _require_counter_page(request, permission="procedures.view_countersession"):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can(request.user, permission):
+        raise PermissionDeniedError()
+    return None
+
+
+@never_cache
+def counter_home(request):
+    """Start a visit: choose the life event, then the resident (or a visitor)."""
+    if (response := _require_counter_page(request, "procedures.add_countersession")):
+        return response
+    from cityhall.core.permissions import access_resident_list
+
+    from .forms import CounterStartForm
+    from .permissions import counter_visits_visible_to
+
+    form = CounterStartForm(request.GET or None)
+    residents = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        residents = access_resident_list(request.user, query=form.cleaned_data["q"],
+                                         page_number=request.GET.get("page"))
+    visits = counter_visits_visible_to(request.user).exclude(state="closed").filter(
+        created_at__date=timezone.localdate()).select_related("life_event", "staff")[:50]
+    return render(request, "procedures/counter_home.html", {
+        "form": form, "residents": residents, "visits": visits},
+        status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+@require_POST
+def counter_start(request):
+    if (response := _require_counter_page(request, "procedures.add_countersession")):
+        return response
+    from .forms import CounterStartForm
+
+    form = CounterStartForm({"life_event": request.POST.get("life_event")})
+    if not form.is_valid():
+        messages.error(request, _("Choose the life event."))
+        return redirect("procedures:counter_home")
+    visit = services.counter_visit_start(life_event=form.cleaned_data["life_event"],
+                                         resident_id=request.POST.get("resident_id") or None,
+                                         actor=request.user)
+    return redirect("procedures:counter_visit", visit_id=visit.pk)
+
+
+def _counter_context(request, visit, *, navigator_form=None, choose_form=None,
+                     facts_form=None):
+    from .counter import facts_needed
+    from .forms import CounterChooseForm, CounterFactsForm
+
+    items = selectors.checklist(life_event=visit.life_event, answers=visit.answers,
+                                event_date=visit.event_date)
+    english = (get_language() or "ja").split("-")[0] != "ja"
+    choices = [(item.procedure.code, item.procedure.name_en if english else
+                item.procedure.name_ja) for item in items]
+    chosen = services._visit_procedures(visit)
+    if navigator_form is None:
+        initial = {f"q_{key}": ("yes" if value is True else "no" if value is False else value)
+                   for key, value in visit.answers.items()}
+        navigator_form = NavigatorForm(initial={**initial, "event_date": visit.event_date},
+                                       life_event=visit.life_event)
+    if choose_form is None:
+        choose_form = CounterChooseForm(initial={"procedures": visit.procedure_codes},
+                                        choices=choices)
+    if facts_form is None:
+        facts_form = CounterFactsForm(initial=visit.facts, keys=facts_needed(chosen))
+    return {"visit": visit, "items": items, "chosen": chosen,
+            "navigator_form": navigator_form, "choose_form": choose_form,
+            "facts_form": facts_form,
+            "may_change": can(request.user, "procedures.change_countersession")
+            and visit.state != "closed"}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def counter_visit(request, visit_id):
+    if (response := _require_counter_page(request)):
+        return response
+    from .counter import facts_needed
+    from .forms import CounterChooseForm, CounterFactsForm
+    from .permissions import access_counter_visit
+
+    visit = access_counter_visit(request.user, visit_id)
+    forms_in_error = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "answers":
+                form = NavigatorForm(request.POST, life_event=visit.life_event)
+                if form.is_valid():
+                    services.counter_visit_answer(visit=visit, answers=form.answers(),
+                                                  event_date=form.cleaned_data["event_date"],
+                                                  actor=request.user)
+                else:
+                    forms_in_error["navigator_form"] = form
+            elif action == "choose":
+                items = selectors.checklist(life_event=visit.life_event,
+                                            answers=visit.answers,
+                                            event_date=visit.event_date)
+                form = CounterChooseForm(request.POST, choices=[
+                    (item.procedure.code, item.procedure.code) for item in items])
+                if form.is_valid():
+                    services.counter_visit_choose(
+                        visit=visit, procedure_codes=form.cleaned_data["procedures"],
+                        actor=request.user)
+                else:
+                    forms_in_error["choose_form"] = form
+            elif action == "facts":
+                form = CounterFactsForm(request.POST, keys=facts_needed(
+                    services._visit_procedures(visit)))
+                if form.is_valid():
+                    services.counter_visit_set_facts(visit=visit, facts=form.facts(),
+                                                     actor=request.user)
+                else:
+                    forms_in_error["facts_form"] = form
+            elif action == "close":
+                services.counter_visit_close(visit=visit, actor=request.user)
+                messages.success(request, _("The visit was closed."))
+                return redirect("procedures:counter_home")
+            else:
+                raise ValidationFailed(_("Choose what to do."))
+        except CityhallError as error:
+            messages.error(request, error.message)
+            return redirect("procedures:counter_visit", visit_id=visit.pk)
+        if not forms_in_error:
+            messages.success(request, _("Saved. Every form shows the new values."))
+            return redirect("procedures:counter_visit", visit_id=visit.pk)
+    context = _counter_context(request, visit, **forms_in_error)
+    return render(request, "procedures/counter_visit.html", context,
+                  status=400 if forms_in_error else 200)
+
+
+@never_cache
+def counter_forms(request, visit_id):
+    """The filled forms on screen, to check with the resident before printing."""
+    if (response := _require_counter_page(request)):
+        return response
+    from .counter import assemble_forms
+    from .permissions import access_counter_visit
+
+    visit = access_counter_visit(request.user, visit_id)
+    forms = assemble_forms(procedures=services._visit_procedures(visit), facts=visit.facts)
+    return render(request, "procedures/counter_forms.html", {"visit": visit, "forms": forms})
+
+
+@never_cache
+@require_POST
+def counter_forms_pdf(request, visit_id):
+    if (response := _require_counter_page(request)):
+        return response
+    from .permissions import access_counter_visit
+
+    visit = access_counter_visit(request.user, visit_id)
+    try:
+        pdf = services.counter_visit_print(visit=visit, actor=request.user)
+    except ValidationFailed as error:
+        messages.error(request, error.message)
+        return redirect("procedures:counter_visit", visit_id=visit.pk)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = (
+        f'attachment; filename="forms-{visit.life_event.code}-{stamp}.pdf"')
+    return response
+
+
+# --- receipts (受付票) -----------------------------------------------------------------------
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@never_cache
+def application_receipt(request, application_id):
+    from .documents import receipt_pdf
+
+    application = _own_application(request, application_id)
+    if not application.reference:
+        raise Http404
+    return _pdf_response(receipt_pdf(application), f"receipt-{application.reference}.pdf")
+
+
+@never_cache
+def review_receipt(request, application_id):
+    if (response := _require_reviewer_page(request)):
+        return response
+    from .documents import receipt_pdf
+
+    application = access_application(request.user, application_id, purpose="print receipt")
+    return _pdf_response(receipt_pdf(application), f"receipt-{application.reference}.pdf")

@@ -175,14 +175,14 @@ def test_language_switcher_works_without_javascript(browser, demo_site):
         context.close()
 
 
-def _signed_in_context(browser, site, user, *, language="ja"):
+def _signed_in_context(browser, site, user, *, language="ja", javascript=True):
     """A browser context with the session of `user`, made by Django's test client."""
     from django.conf import settings
     from django.test import Client
 
     client = Client()
     client.force_login(user)
-    context, page = _new_page(browser, language=language)
+    context, page = _new_page(browser, language=language, javascript=javascript)
     context.add_cookies([{
         "name": settings.SESSION_COOKIE_NAME,
         "value": client.cookies[settings.SESSION_COOKIE_NAME].value,

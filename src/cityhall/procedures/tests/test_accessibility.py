@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from cityhall.core.tests.test_accessibility import (  # noqa: F401 - shared fixtures
     _assert_accessible,
+    _axe_violations,
     _check_pages,
+    _format_violations,
     _new_page,
     _signed_in_context,
     browser,
@@ -137,6 +139,65 @@ def test_review_pages_are_accessible(browser, demo_site):  # noqa: F811
             # Saving without choosing an action shows the error, tied to its field.
             (reverse("procedures:review_detail", args=[application.pk]), True, 400),
         ])
+    finally:
+        context.close()
+    assert not found, "axe found WCAG violations:\n" + "\n".join(found)
+
+
+def test_counter_pages_are_accessible_and_work_without_javascript(
+        browser, demo_site):  # noqa: F811
+    """A clerk goes through a move-in with a resident with JavaScript off, then every counter
+    page passes axe."""
+    from cityhall.core.demo import RESIDENTS, STAFF
+    from cityhall.core.models import User
+    from cityhall.core.tests.factories import give_second_factor
+    from cityhall.procedures.models import CounterSession, LifeEvent
+
+    clerk = User.objects.get(email=STAFF["shiba_clerk"].email)
+    give_second_factor(clerk)
+    resident = User.objects.get(email=RESIDENTS["hanako"].email).resident_profile
+    context, page = _signed_in_context(browser, demo_site, clerk, javascript=False)
+    try:
+        moving_in = LifeEvent.objects.get(code="moving_in")
+        page.goto(demo_site.url + reverse("procedures:counter_home")
+                  + f"?life_event={moving_in.pk}&q=ミナト")
+        page.click(f"form:has(input[name=resident_id][value='{resident.pk}']) button")
+        page.wait_for_load_state("load")
+        visit = CounterSession.objects.get()
+        page.fill("input[name=event_date]", "2026-11-20")
+        page.check("input[name=q_insurance][value=nhi]")
+        page.check("input[name=q_owns_dog][value=yes]")
+        page.click("form:has(input[value=answers]) button[type=submit]")
+        page.wait_for_load_state("load")
+        page.fill("input[name=phone]", "03-3578-2111")
+        page.click("form:has(input[value=facts]) button[type=submit]")
+        page.wait_for_load_state("load")
+        visit.refresh_from_db()
+        assert visit.facts["phone"] == "03-3578-2111"
+        assert "nhi-enrolment" in visit.procedure_codes
+        with page.expect_download() as download:
+            page.click(f"form[action$='{visit.pk}/forms.pdf'] button")
+        assert download.value.suggested_filename.endswith(".pdf")
+    finally:
+        context.close()
+    context, page = _signed_in_context(browser, demo_site, clerk)
+    try:
+        found = _check_pages(page, demo_site, [
+            (reverse("procedures:counter_home"), False, 200),
+            (reverse("procedures:counter_home") + f"?life_event={moving_in.pk}&q=ミナト",
+             False, 200),
+            (reverse("procedures:counter_visit", args=[visit.pk]), False, 200),
+            (reverse("procedures:counter_forms", args=[visit.pk]), False, 200),
+        ])
+        page.goto(demo_site.url + reverse("procedures:counter_visit", args=[visit.pk]))
+        # A browser without date pickers lets any text through: the server must say why.
+        page.evaluate("document.querySelector('input[name=date_of_birth]').type = 'text'")
+        page.fill("input[name=date_of_birth]", "not a date")
+        with page.expect_navigation():
+            page.click("form:has(input[value=facts]) button[type=submit]")
+        assert page.locator(".error-summary").count() == 1
+        found += [f"counter facts error:\n{_format_violations(violations)}"
+                  for violations in [_axe_violations(page, demo_site)] if violations]
     finally:
         context.close()
     assert not found, "axe found WCAG violations:\n" + "\n".join(found)
