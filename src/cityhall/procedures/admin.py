@@ -70,7 +70,8 @@ class ProcedureAdmin(ServiceSaveMixin, admin.ModelAdmin):
                                     "deadline_counts_event_day")}),
         (_("Filing"), {"fields": ("documents_ja", "documents_en", "fee_yen", "fee_note_ja",
                                   "fee_note_en", "channels", "where_ja", "where_en",
-                                  "processing_time_ja", "processing_time_en")}),
+                                  "processing_time_ja", "processing_time_en",
+                                  "form_facts")}),
         (_("Reference"), {"fields": ("legal_basis", "url", "keywords_ja")}),
     )
 

@@ -1,6 +1,7 @@
 """Read API of the procedure catalogue and the navigator (mounted at /api/v1/procedures/)."""
 
 import datetime
+import uuid
 
 from django.http import HttpRequest
 from ninja import Router, Schema
@@ -162,3 +163,27 @@ def integration_set_status(request: HttpRequest, reference: str, payload: Status
         actor=request.integration_client.acting_user, comment=payload.comment[:4000],
         is_internal=payload.internal)
     return application_payload(application)
+
+
+@router.get("/integration/applications/{reference}/attachments/{attachment_id}",
+            auth=ClientToken(), tags=["integration"])
+def integration_attachment(request: HttpRequest, reference: str, attachment_id: uuid.UUID):
+    """One attached file of an application of the client's department, as uploaded."""
+    from django.http import FileResponse
+
+    from . import services
+    from .attachments import content_disposition
+    from .integration import applications_for_client
+
+    application = applications_for_client(request.integration_client).filter(
+        reference=reference).first()
+    if application is None:
+        raise NotFoundError()
+    attachment = services.attachment_read(
+        application=application, attachment_id=attachment_id,
+        actor=request.integration_client.acting_user)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition(attachment.original_name,
+                                                          attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

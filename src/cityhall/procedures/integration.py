@@ -67,6 +67,15 @@ def application_payload(application: Application) -> dict:
         else None,
         "updated_at": application.updated_at.isoformat(),
         "answers": {**application.data, **application.prefilled},
+        "fee_yen": application.fee_yen,
+        "payment_status": application.payment_status,
+        "attachments": [{
+            "id": str(attachment.id), "field": attachment.field,
+            "name": attachment.original_name, "content_type": attachment.content_type,
+            "size": attachment.size, "sha256": attachment.sha256,
+            "url": f"/api/v1/procedures/integration/applications/{application.reference}"
+                   f"/attachments/{attachment.id}",
+        } for attachment in application.attachments.all()],
     }
 
 

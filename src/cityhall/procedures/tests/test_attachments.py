@@ -509,3 +509,35 @@ def test_a_well_formed_file_field_is_accepted(minato, system_admin):
                                           activate=False, actor=system_admin)
     assert form.pk and not form.is_active
     assert Application.objects.count() == 0
+
+
+def test_a_business_system_pulls_the_file_with_its_token(client, reviewer,
+                                                         submitted_with_file):
+    from cityhall.core.models import Department
+    from cityhall.procedures.integration import integration_client_create
+
+    _application, attachment = submitted_with_file
+    _client, token = integration_client_create(
+        name="犬の登録システム", department=Department.objects.get(code="seikatsu-eisei"),
+        acting_user=reviewer, actor=None)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    pulled = client.get("/api/v1/procedures/integration/applications", **auth).json()
+    listed = pulled["applications"][0]["attachments"]
+    assert [(item["id"], item["field"], item["sha256"]) for item in listed] == [
+        (str(attachment.id), FIELD, hashlib.sha256(PDF).hexdigest())]
+    response = client.get(listed[0]["url"], **auth)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Type"] == "application/pdf"
+    assert AuditEvent.objects.filter(action="attachment.read", actor=reviewer).exists()
+    # Another department's system, no token, or an unknown id: nothing.
+    _other, other_token = integration_client_create(
+        name="国保システム", department=Department.objects.get(code="kokuho-nenkin"),
+        acting_user=reviewer, actor=None)
+    assert client.get(listed[0]["url"],
+                      HTTP_AUTHORIZATION=f"Bearer {other_token}").status_code == 404
+    assert client.get(listed[0]["url"]).status_code == 401
+    assert client.get(listed[0]["url"].rsplit("/", 1)[0] + f"/{uuid.uuid4()}",
+                      **auth).status_code == 404
+    assert client.get(listed[0]["url"].rsplit("/", 1)[0] + "/not-a-uuid",
+                      **auth).status_code in (404, 422)
