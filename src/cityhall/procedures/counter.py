@@ -10,8 +10,10 @@ This module holds the vocabulary of facts and assembles the forms; the writes ar
 `services` (counter_*), the pages in `views`.
 """
 
+import datetime
 from dataclasses import dataclass
 
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 
 
@@ -45,7 +47,7 @@ FACTS: dict[str, Fact] = {
                                                           "household"),
     "previous_address": Fact("前住所", "Previous address"),
     "new_address": Fact("新しい住所", "New address"),
-    "move_date": Fact("異動日（住み始めた日・転出予定日）", "Date of the move"),
+    "move_date": Fact("異動日（住み始めた日・転出予定日）", "Date of the move", "date"),
     "spouse_name": Fact("配偶者の氏名", "Spouse's name"),
     "child_name": Fact("子の氏名", "Child's name"),
     "child_date_of_birth": Fact("子の生年月日", "Child's date of birth", "date"),
@@ -105,11 +107,21 @@ class CounterForm:
         return sum(1 for _key, _label, value in self.rows if not value)
 
 
+def shown_value(key: str, value: str) -> str:
+    """A fact as a form shows it: dates in the reader's language (2026年11月20日)."""
+    if value and FACTS[key].kind == "date":
+        try:
+            return date_format(datetime.date.fromisoformat(value), "DATE_FORMAT")
+        except ValueError:
+            return value
+    return value or ""
+
+
 def assemble_forms(*, procedures, facts: dict, notes: dict | None = None) -> list[CounterForm]:
     """Every form, each showing the same value for the same fact."""
     notes = notes or {}
     return [CounterForm(procedure=procedure,
-                        rows=[(key, FACTS[key].label, facts.get(key, ""))
+                        rows=[(key, FACTS[key].label, shown_value(key, facts.get(key, "")))
                               for key in facts_of(procedure)],
                         note=notes.get(procedure.code, ""))
             for procedure in procedures]

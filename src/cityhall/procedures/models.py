@@ -36,6 +36,10 @@ class LifeEvent(models.Model):
         _("questions"), default=list, blank=True,
         help_text=_('A list of {"key", "type" (bool, choice, number), "label_ja", "label_en", '
                     '"choices" for choice questions, "min"/"max" for numbers}.'))
+    event_date_fact = models.CharField(
+        _("fact the event date fills"), max_length=40, blank=True,
+        help_text=_("At the write-less counter, the date of the event also fills this fact "
+                    "on the forms (e.g. move_date for a move, date_of_death for a death)."))
     is_published = models.BooleanField(_("published"), default=True)
 
     class Meta:
@@ -47,6 +51,13 @@ class LifeEvent(models.Model):
         return self.name_ja
 
     def clean(self):
+        from .counter import FACTS
+
+        if self.event_date_fact and (self.event_date_fact not in FACTS
+                                     or FACTS[self.event_date_fact].kind != "date"):
+            raise ValidationError({"event_date_fact": _(
+                "Use the key of a date fact: %(known)s.") % {"known": ", ".join(
+                    key for key, fact in FACTS.items() if fact.kind == "date")}})
         try:
             validate_questions(self.questions)
         except ValidationError as error:

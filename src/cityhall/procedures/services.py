@@ -103,7 +103,7 @@ def catalogue_import(*, data: dict, actor=None) -> dict:
             event = LifeEvent.objects.filter(code=row["code"]).first() or LifeEvent(
                 code=row["code"])
             for field in ("name_ja", "name_en", "description_ja", "description_en", "order",
-                          "questions"):
+                          "questions", "event_date_fact"):
                 setattr(event, field, row.get(field, getattr(event, field)))
             life_event_save(life_event=event, actor=actor)
             events[event.code] = event
@@ -670,10 +670,11 @@ def counter_visit_answer(*, visit, answers: dict, event_date, actor):
         current.event_date = event_date
         current.procedure_codes = [item.procedure.code for item in checklist(
             life_event=current.life_event, answers=answers, event_date=event_date)]
-        stored_date = current.facts.get("event_date")
-        if event_date and (not stored_date or stored_date == (
-                previous_date.isoformat() if previous_date else None)):
-            current.facts = {**current.facts, "event_date": event_date.isoformat()}
+        # The event date fills its facts unless staff have already written something else.
+        before = previous_date.isoformat() if previous_date else None
+        for key in filter(None, ("event_date", current.life_event.event_date_fact)):
+            if event_date and current.facts.get(key) in (None, "", before):
+                current.facts = {**current.facts, key: event_date.isoformat()}
         current.save(update_fields=["answers", "event_date", "procedure_codes", "facts",
                                     "updated_at"])
         audit_record(actor=actor, action="counter_visit.answer", target=current,

@@ -41,6 +41,15 @@ def local_name(obj):
 
 
 @register.filter
+def thousands(value):
+    """An amount of yen with thousands separators (3,000), as Japanese forms print it."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return value
+
+
+@register.filter
 def hazard_label(code):
     return HAZARD_LABELS.get(code, code)
 

@@ -2,6 +2,7 @@
 navigator with them, corrects a detail once and prints every applicable form, pre-filled, as
 one PDF; every step is audited and scoped to the clerk's branch office."""
 
+import datetime
 import io
 import os
 
@@ -68,6 +69,7 @@ def test_a_clerk_serves_a_resident_from_questions_to_one_pdf(client, minato, han
     assert "dog-change-notification" in visit.procedure_codes
     assert "late-elderly-enrolment" not in visit.procedure_codes
     assert visit.facts["event_date"] == "2026-11-20"
+    assert visit.facts["move_date"] == "2026-11-20"  # the move-in's own date fact
     page = client.get(url)
     assert page.status_code == 200
     # The details are asked once, for all the forms together.
@@ -100,6 +102,7 @@ def test_a_clerk_serves_a_resident_from_questions_to_one_pdf(client, minato, han
     assert "転入届" in text
     assert text.count("03-3578-2111") == len(with_phone)
     assert "大阪府大阪市北区中之島1-3-20" in text
+    assert "2026年11月20日" in text  # dates as Japanese forms print them
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     printed = AuditEvent.objects.get(action="counter_visit.print", target_id=str(visit.pk))
     assert printed.details["procedures"] == visit.procedure_codes
@@ -247,3 +250,24 @@ def test_a_bad_visit_id_is_not_found(client, minato, shiba_clerk):
     response = client.post(reverse("procedures:counter_start"),
                            {"life_event": moving_in().pk, "resident_id": "abc"})
     assert response.status_code == 404
+
+
+def test_a_date_staff_corrected_is_kept_when_the_answers_change(client, minato, shiba_clerk):
+    visit = start_visit(client, shiba_clerk)
+    services.counter_visit_answer(visit=visit, answers={}, actor=shiba_clerk,
+                                  event_date=datetime.date(2026, 11, 20))
+    services.counter_visit_set_facts(visit=visit, facts={"move_date": "2026-11-18"},
+                                     actor=shiba_clerk)
+    visit = services.counter_visit_answer(visit=visit, answers={}, actor=shiba_clerk,
+                                          event_date=datetime.date(2026, 11, 21))
+    assert visit.facts["move_date"] == "2026-11-18"
+    assert visit.facts["event_date"] == "2026-11-21"
+
+
+def test_a_life_event_may_only_fill_a_date_fact(minato, system_admin):
+    event = moving_in()
+    for wrong in ("full_name", "no_such_fact"):
+        event.event_date_fact = wrong
+        with pytest.raises(ValidationFailed):
+            services.life_event_save(life_event=event, actor=system_admin)
+    assert LifeEvent.objects.get(code="moving_in").event_date_fact == "move_date"
