@@ -202,6 +202,7 @@ def test_a_save_the_service_refuses_shows_a_message_not_an_error_page(client, mi
                  "documents_en": json.dumps(procedure.documents_en),
                  "channels": json.dumps(procedure.channels),
                  "keywords_ja": json.dumps(procedure.keywords_ja),
+                 "form_facts": json.dumps(procedure.form_facts),
                  "is_published": "on", "deadline_counts_event_day": "",
                  "revisions-TOTAL_FORMS": "0", "revisions-INITIAL_FORMS": "0"})
     response = client.post(url, data)
