@@ -53,6 +53,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The apps of the house (DESIGN.md). `core` is required; every other app is optional.
 CITYHALL_APPS = [
     "cityhall.core",
+    "cityhall.payments",
     "cityhall.procedures",
 ]
 
@@ -227,6 +228,17 @@ if os.environ.get("EMAIL_HOST"):
     }
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+# Payments (取組2). Providers offered, in order: "counter" (staff), "stripe" (cards online,
+# needs the keys below) and "sandbox" (the demo's pretend provider, off in production unless
+# asked for). STRIPE_API_BASE points the official client at another server (the tests' fake).
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+PAYMENT_PROVIDERS = [code.strip() for code in os.environ.get(
+    "PAYMENT_PROVIDERS",
+    ",".join(["counter", *(["stripe"] if STRIPE_SECRET_KEY else []),
+              *([] if PRODUCTION else ["sandbox"])])).split(",") if code.strip()]
+
 # The portal's public address, for links in emails and documents sent outside a request.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cityhall <noreply@localhost>")

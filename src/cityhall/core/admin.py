@@ -7,9 +7,11 @@ The audit log is read-only for everyone, superusers included.
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from .background import task_failure_retry
+from .errors import CityhallError
 from .models import (
     AuditEvent,
     BranchOffice,
@@ -142,3 +144,21 @@ class WorkerHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Apps' admins save through their services (validation, history, audit in one place).
+class ServiceSaveMixin:
+    service = None
+    argument = None
+
+    def save_model(self, request, obj, form, change):
+        type(self).service(**{self.argument: obj, "actor": request.user})
+
+    def changeform_view(self, request, *args, **kwargs):
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except CityhallError as error:
+            # The service refused the save (and changed nothing): say why and show the page
+            # again, without posting the same data a second time.
+            self.message_user(request, error.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())

@@ -1,11 +1,10 @@
 """Back office for the catalogue: staff edit procedures, life events and rules; every save
 goes through the services, which validate, keep a revision history and audit."""
 
-from django.contrib import admin, messages
-from django.http import HttpResponseRedirect
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cityhall.core.errors import CityhallError
+from cityhall.core.admin import ServiceSaveMixin
 
 from . import services
 from .models import (
@@ -16,23 +15,6 @@ from .models import (
     ProcedureRevision,
     WebhookDelivery,
 )
-
-
-class ServiceSaveMixin:
-    service = None
-    argument = None
-
-    def save_model(self, request, obj, form, change):
-        type(self).service(**{self.argument: obj, "actor": request.user})
-
-    def changeform_view(self, request, *args, **kwargs):
-        try:
-            return super().changeform_view(request, *args, **kwargs)
-        except CityhallError as error:
-            # The service refused the save (and changed nothing): say why and show the page
-            # again, without posting the same data a second time.
-            self.message_user(request, error.message, messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
 
 class RevisionInline(admin.TabularInline):

@@ -72,6 +72,20 @@ class ProceduresConfig(AppConfig):
             if listener not in _status_listeners:
                 register_status_listener(listener)
 
+        # Fees go through the payments engine when it is installed and can take payments
+        # online; otherwise they are paid at the counter.
+        from django.apps import apps
+
+        if apps.is_installed("cityhall.payments"):
+            from cityhall.payments.providers import online_providers
+            from cityhall.payments.services import register_payment_listener
+
+            from .fees import PaymentsEngineGateway, on_payment_change, register_fee_gateway
+
+            register_payment_listener(on_payment_change)
+            if online_providers():
+                register_fee_gateway(PaymentsEngineGateway())
+
 
 def load_minato_catalogue():
     import json

@@ -40,3 +40,59 @@ def initial_payment_status(fee_yen: int | None) -> str:
 
 def idempotency_key(application) -> str:
     return f"procedures.application:{application.reference}"
+
+
+class PaymentsEngineGateway:
+    """The fee gateway when the payments engine is installed: the applicant pays online
+    (card, or the sandbox in the demo) from the application's page."""
+
+    def request_payment(self, *, application, amount_yen: int, idempotency_key: str) -> str:
+        from django.urls import reverse
+
+        from cityhall.payments import services as payments
+        from cityhall.payments.models import Fee
+        from cityhall.payments.providers import online_providers
+
+        procedure = application.procedure
+        payment = payments.payment_create(
+            purpose=idempotency_key,
+            purpose_label=f"{procedure.name_ja}（{application.reference}）",
+            amount_yen=amount_yen, provider=online_providers()[0],
+            idempotency_key=idempotency_key, payer=application.applicant,
+            fee=Fee.objects.filter(code=procedure.code, amount_yen=amount_yen).first(),
+            department=procedure.department,
+            purpose_url=reverse("procedures:application_detail", args=[application.pk]),
+            actor=None)
+        return payment.reference
+
+
+def on_payment_change(*, payment, status_from) -> None:
+    """Payments listener: a paid or refunded fee is recorded on its application."""
+    from .models import Application
+    from .services import application_payment_record
+
+    prefix = "procedures.application:"
+    if not payment.purpose.startswith(prefix):
+        return
+    application = Application.objects.filter(
+        reference=payment.purpose.removeprefix(prefix)).first()
+    if application is None:
+        return
+    if payment.status == "captured":
+        application_payment_record(application=application, status=PaymentStatus.PAID,
+                                   reference=payment.reference, actor=None)
+    elif payment.status == "refunded" and application.payment_status == PaymentStatus.PAID:
+        application_payment_record(application=application, status=PaymentStatus.REFUNDED,
+                                   reference=payment.reference, actor=None)
+
+
+def live_payment_of(application):
+    """The payments engine's payment for an application's fee, if any (for a "Pay" link)."""
+    from django.apps import apps
+
+    if not apps.is_installed("cityhall.payments") or not application.reference:
+        return None
+    from cityhall.payments.models import Payment
+
+    return Payment.objects.filter(
+        purpose=idempotency_key(application)).order_by("-created_at").first()

@@ -284,9 +284,12 @@ def application_detail(request, application_id):
     rows = answer_rows(application.form, {**application.data, **application.prefilled},
                        _attachments_by_field(application))
     history = application.events.filter(is_internal=False)
+    from .fees import live_payment_of
+
     return render(request, "procedures/application_detail.html",
                   {"application": application, "rows": rows, "history": history,
-                   "attachments": _attachment_list(application)})
+                   "attachments": _attachment_list(application),
+                   "payment": live_payment_of(application)})
 
 
 @login_required

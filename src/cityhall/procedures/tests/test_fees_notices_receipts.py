@@ -63,12 +63,21 @@ class FakeGateway:
         return f"pay_{len(self.requests)}"
 
 
+@pytest.fixture(autouse=True)
+def no_payments_engine():
+    """These tests describe the seam itself: without a gateway, fees are paid at the
+    counter (the payments engine's own gateway is tested in payments/tests)."""
+    installed = fees.fee_gateway()
+    fees.register_fee_gateway(None)
+    yield
+    fees.register_fee_gateway(installed)
+
+
 @pytest.fixture
-def gateway():
+def gateway(no_payments_engine):
     fake = FakeGateway()
     fees.register_fee_gateway(fake)
-    yield fake
-    fees.register_fee_gateway(None)
+    return fake
 
 
 def test_without_a_payments_engine_the_fee_is_paid_at_the_counter(minato, hanako, reviewer):
