@@ -123,6 +123,13 @@ def azabu_clerk(staff_persona):
 
 
 @pytest.fixture
+def shiba_manager(staff_persona):
+    """芝 支所長, branch manager of the shiba branch office: approves refunds and sees the
+    payments reconciliation."""
+    return staff_persona("shiba_manager")
+
+
+@pytest.fixture
 def records_supervisor(staff_persona):
     return staff_persona("records_supervisor")
 

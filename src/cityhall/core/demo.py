@@ -46,6 +46,8 @@ STAFF = {
                      ("counter_clerk",), "shiba-residents"),
         StaffPersona("azabu_clerk", f"clerk.azabu@{DEMO_DOMAIN}", "麻布 窓口花子", "azabu",
                      ("counter_clerk",), "azabu-residents"),
+        StaffPersona("shiba_manager", f"manager.shiba@{DEMO_DOMAIN}", "芝 支所長", "shiba",
+                     ("branch_manager",), "shiba-residents"),
         StaffPersona("records_supervisor", f"supervisor@{DEMO_DOMAIN}", "区民 統括", "main",
                      ("records_supervisor",), "general-affairs"),
         StaffPersona("auditor", f"auditor@{DEMO_DOMAIN}", "監査 正", "main", ("auditor",),
