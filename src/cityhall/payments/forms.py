@@ -74,12 +74,19 @@ class ReconciliationForm(forms.Form):
         ("", _("All")), *Provider.choices])
 
     def __init__(self, *args, **kwargs):
+        from django.db.models import Q
+
         from cityhall.core.models import Department
 
+        from .selectors import department_label
+
         super().__init__(*args, **kwargs)
+        # Departments that have fees or have received a payment (an application's fee is
+        # paid to the procedure's department, which may have no fee of its own).
         self.fields["department"].choices = [("", _("All")), *[
-            (department.code, department.name) for department in
-            Department.objects.filter(fees__isnull=False).distinct().order_by("code")]]
+            (department.code, department_label(department)) for department in
+            Department.objects.filter(Q(fees__isnull=False) | Q(payments__isnull=False))
+            .select_related("branch_office").distinct().order_by("code")]]
 
     def chosen_day(self) -> datetime.date:
         return self.cleaned_data.get("day") or timezone.localdate()

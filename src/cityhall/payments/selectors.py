@@ -21,6 +21,18 @@ class ReconciliationRow:
     purpose_label: str
     amount_yen: int  # negative for a refund
     provider_reference: str
+    department_code: str = ""
+
+
+def department_label(department) -> str:
+    """A department's name as the reconciliation shows it: each branch office has its own
+    区民課, so a branch office's department is named with its office."""
+    if department is None:
+        return ""
+    office = department.branch_office
+    if office is not None and not department.name.startswith(office.name):
+        return f"{office.name} {department.name}"
+    return department.name
 
 
 def _day_bounds(day: datetime.date):
@@ -34,9 +46,10 @@ def reconciliation(*, day: datetime.date, department_code: str | None = None,
     first, for one department and provider or all."""
     start, end = _day_bounds(day)
     payments = Payment.objects.filter(captured_at__gte=start, captured_at__lt=end) \
-        .select_related("department")
+        .select_related("department__branch_office")
     refunds = Refund.objects.filter(status="completed", completed_at__gte=start,
-                                    completed_at__lt=end).select_related("payment__department")
+                                    completed_at__lt=end).select_related(
+        "payment__department__branch_office")
     if department_code:
         payments = payments.filter(department__code=department_code)
         refunds = refunds.filter(payment__department__code=department_code)
@@ -44,28 +57,32 @@ def reconciliation(*, day: datetime.date, department_code: str | None = None,
         payments = payments.filter(provider=provider)
         refunds = refunds.filter(payment__provider=provider)
     rows = [ReconciliationRow("payment", payment.captured_at, payment.reference,
-                              payment.department.name if payment.department else "",
+                              department_label(payment.department),
                               payment.provider, payment.method, payment.purpose_label,
-                              payment.amount_yen, payment.provider_reference)
+                              payment.amount_yen, payment.provider_reference,
+                              payment.department.code if payment.department else "")
             for payment in payments]
     rows += [ReconciliationRow("refund", refund.completed_at, refund.payment.reference,
-                               refund.payment.department.name if refund.payment.department
-                               else "", refund.payment.provider, refund.payment.method,
+                               department_label(refund.payment.department),
+                               refund.payment.provider, refund.payment.method,
                                refund.payment.purpose_label, -refund.amount_yen,
-                               refund.provider_reference)
+                               refund.provider_reference,
+                               refund.payment.department.code if refund.payment.department
+                               else "")
              for refund in refunds]
     return sorted(rows, key=lambda row: (row.at, row.reference))
 
 
 def totals(rows) -> list[tuple[str, str, int, int, int]]:
-    """(department, provider, payments, refunds, net yen) for each pair that has rows."""
-    sums: dict[tuple[str, str], list[int]] = {}
+    """(department, provider, payments, refunds, net yen) for each pair that has rows.
+    Departments are told apart by their code, not their name."""
+    sums: dict[tuple[str, str, str], list[int]] = {}
     for row in rows:
-        entry = sums.setdefault((row.department, row.provider), [0, 0, 0])
+        entry = sums.setdefault((row.department, row.department_code, row.provider), [0, 0, 0])
         entry[0 if row.kind == "payment" else 1] += 1
         entry[2] += row.amount_yen
     return [(department, provider, *values)
-            for (department, provider), values in sorted(sums.items())]
+            for (department, _code, provider), values in sorted(sums.items())]
 
 
 # The CSV keeps one fixed Japanese layout whatever the page language: finance systems and

@@ -51,6 +51,7 @@ def fee_save(*, fee: Fee, actor) -> Fee:
         fee.full_clean()
     except ValidationError as error:
         raise ValidationFailed("; ".join(error.messages)) from None
+    _check_amount(fee.amount_yen)  # a fee of 0 yen, or one no payment could take, is a typo
     with transaction.atomic():
         fee.save()
         audit_record(actor=actor, action="fee.save", target=fee,
@@ -162,9 +163,10 @@ def payment_start(*, payment: Payment, return_url: str, actor) -> str:
 
 
 def payment_advance(*, payment_id, status: str, actor=None, provider_reference: str = "",
-                    reason: str = "", method: str = "") -> Payment:
+                    reason: str = "", method: str = "", received_by=None) -> Payment:
     """Move a payment forward (provider events, the sandbox, the counter). A status that is
-    not further along — a replayed or late event — changes nothing."""
+    not further along — a replayed or late event — changes nothing. `received_by` (the clerk
+    at the counter) is recorded only by the call that captures the payment."""
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment_id)
         status_from = payment.status
@@ -181,6 +183,8 @@ def payment_advance(*, payment_id, status: str, actor=None, provider_reference: 
         elif status == "captured":
             payment.authorized_at = payment.authorized_at or now
             payment.captured_at = now
+            if received_by is not None:
+                payment.received_by = received_by
         elif status in ("failed", "cancelled"):
             payment.failure_reason = reason[:200]
             payment.closed_at = now
@@ -221,10 +225,10 @@ def payment_take_at_counter(*, purpose: str, purpose_label: str, amount_yen: int
     if payment.provider != "counter":
         raise ConflictError(_("This is already being paid online."))
     if payment.status == Payment.Status.PENDING:
-        Payment.objects.filter(pk=payment.pk, received_by__isnull=True).update(
-            received_by=actor)
+        # Two terminals may record the same payment at once: the one whose capture counts is
+        # the one named as receiving it (both are set under the payment's row lock).
         payment = payment_advance(payment_id=payment.pk, status="captured", actor=actor,
-                                  method=method)
+                                  method=method, received_by=actor)
     return payment
 
 
@@ -298,9 +302,11 @@ def refund_complete(*, refund_id, provider_reference: str = "") -> Refund:
         refund.save()
         audit_record(actor=None, action="refund.complete", target=payment,
                      details={"refund": str(refund.id), "amount_yen": refund.amount_yen})
-    payment_advance(payment_id=payment.pk,
-                    status="refunded" if payment.refunded_yen >= payment.amount_yen
-                    else "partly_refunded")
+        # In the same transaction: a refund counted on the payment always shows in its status
+        # (run again after a crash, this function returns early and would not fix it).
+        payment_advance(payment_id=payment.pk,
+                        status="refunded" if payment.refunded_yen >= payment.amount_yen
+                        else "partly_refunded")
     return refund
 
 
