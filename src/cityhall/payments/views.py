@@ -173,6 +173,8 @@ def counter(request):
 def staff_payment(request, payment_id):
     if (response := _require(request, "payments.view_payment")):
         return response
+    if request.method == "POST" and not can(request.user, "payments.add_refund"):
+        raise PermissionDeniedError()  # the page has no refund form for them to post
     payment = access_payment(request.user, payment_id)
     refund_form = RefundRequestForm(request.POST or None)
     if request.method == "POST" and refund_form.is_valid():
