@@ -577,3 +577,20 @@ def test_a_webhook_with_a_bad_signature_changes_nothing(client, minato, hanako, 
     assert client.get(url).status_code == 405
     assert ProviderEvent.objects.count() == 0
     assert snapshot() == before
+
+
+# --- the public fee schedule API ---------------------------------------------------------------
+
+def test_the_fee_schedule_is_public_in_the_api(client, minato):
+    Fee.objects.filter(code="rabies-tag-reissue").update(is_active=False)
+    response = client.get("/api/v1/payments/fees")
+    assert response.status_code == 200
+    fees = {row["code"]: row for row in response.json()}
+    assert fees["dog-registration"] == {
+        "code": "dog-registration", "name_ja": "犬の登録手数料（鑑札交付）",
+        "name_en": "Dog registration (licence tag)", "category": "registration",
+        "amount_yen": 3000, "department": "seikatsu-eisei",
+        "legal_basis": "狂犬病予防法第4条、港区手数料条例"}
+    assert fees["koseki-copy"]["amount_yen"] == 450
+    assert "rabies-tag-reissue" not in fees
+    assert len(fees) == Fee.objects.filter(is_active=True).count()

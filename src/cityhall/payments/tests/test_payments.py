@@ -369,6 +369,51 @@ def test_receipt_numbers_made_at_the_same_time_are_unique_and_without_gaps(minat
     assert ReceiptCounter.objects.get(year=year()).last == THREADS * ATTEMPTS
 
 
+@pytest.mark.django_db(transaction=True)
+def test_refunds_asked_for_at_the_same_time_never_exceed_the_payment(minato, shiba_clerk,
+                                                                     azabu_clerk):
+    payment = at_counter(shiba_clerk)  # 3,000 yen
+    clerks = [shiba_clerk, azabu_clerk]
+
+    def work(thread, attempt):
+        try:
+            return services.refund_request(payment=payment, amount_yen=250, reason="同時",
+                                           actor=clerks[thread % 2]).amount_yen
+        except ValidationFailed:
+            return 0
+
+    results, errors = _race(work)
+    assert errors == []
+    assert sum(results) == 3000 and results.count(250) == 12
+    assert sum(Refund.objects.values_list("amount_yen", flat=True)) == 3000
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_approved_at_the_same_time_is_paid_back_once(minato, shiba_clerk,
+                                                              shiba_manager):
+    managers = [shiba_manager, StaffFactory(email="manager2@test.cityhall.example",
+                                            roles=("branch_manager",))]
+    payment = at_counter(shiba_clerk)
+    refund = services.refund_request(payment=payment, amount_yen=3000, reason="取消し",
+                                     actor=shiba_clerk)
+
+    def work(thread, attempt):
+        try:
+            services.refund_decide(refund=refund, approve=True, actor=managers[thread % 2])
+        except ConflictError:
+            return "already decided"
+        return "decided"
+
+    results, errors = _race(work)
+    assert errors == []
+    assert results.count("decided") == 1
+    refund.refresh_from_db()
+    assert refund.status == "completed"
+    payment.refresh_from_db()
+    assert (payment.status, payment.refunded_yen) == ("refunded", 3000)
+    assert AuditEvent.objects.filter(action="refund.complete").count() == 1
+
+
 # --- moving forward only -----------------------------------------------------------------------
 
 def test_a_late_authorization_does_not_undo_a_capture(minato, hanako):
