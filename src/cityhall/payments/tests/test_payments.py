@@ -1,9 +1,11 @@
 """The payments engine's services (取組2 キャッシュレス決済): the fee schedule, payments that
 are made once per purpose and move forward only, counter payments with gap-free receipt
-numbers, refunds approved by a second person, the daily reconciliation and its CSV, the audit
-trail, and the listener through which procedures hears that a fee was paid.
+numbers, refunds approved by a second person, the daily reconciliation and its CSV, and the
+audit trail.
 
-The Stripe adapter has its own tests (test_stripe.py)."""
+The Stripe adapter has its own tests (test_stripe.py); how procedures hears that a fee was
+paid is tested in procedures/tests/test_fees_through_payments.py (payments may not import
+procedures)."""
 
 import csv
 import datetime
@@ -916,75 +918,3 @@ def test_the_csv_of_a_day_without_payments_has_the_header_only(minato):
         assert _csv_rows(body.decode(codec)) == [["日時", "区分", "領収番号", "所管課",
                                                   "決済手段", "支払方法", "内容", "金額（円）",
                                                   "決済事業者の参照番号"]]
-
-
-# --- procedures hears of a paid fee ------------------------------------------------------------
-
-DOG = {"dog_name": "ポチ", "breed": "柴犬", "coat_colour": "赤", "sex": "male",
-       "date_of_birth": "2026-01-10", "acquired_on": "2026-11-01", "rabies_vaccination": True}
-
-
-@pytest.fixture
-def engine_gateway():
-    """The payments engine as procedures' fee gateway, for this test only."""
-    from cityhall.procedures import fees
-
-    installed = fees.fee_gateway()
-    fees.register_fee_gateway(fees.PaymentsEngineGateway())
-    yield
-    fees.register_fee_gateway(installed)
-
-
-def submitted_dog_registration(resident):
-    from cityhall.procedures import services as procedures
-    from cityhall.procedures.models import Procedure
-
-    application = procedures.application_start(
-        procedure=Procedure.objects.get(code="dog-registration"), applicant=resident.user,
-        actor=resident.user)
-    procedures.application_save_draft(application=application, data=DOG, actor=resident.user)
-    act(procedures.application_submit, application=application, actor=resident.user)
-    application.refresh_from_db()
-    return application
-
-
-def test_a_fee_paid_in_the_sandbox_is_marked_paid_on_the_application(
-        minato, hanako, shiba_clerk, shiba_manager, commits, engine_gateway):
-    application = submitted_dog_registration(hanako)
-    payment = Payment.objects.get(purpose=f"procedures.application:{application.reference}")
-    assert (payment.status, payment.provider, payment.amount_yen) == ("pending", "sandbox",
-                                                                      3000)
-    assert payment.payer == hanako.user
-    assert payment.fee == fee("dog-registration")
-    assert payment.department.code == "seikatsu-eisei"
-    assert (application.payment_status, application.payment_reference) == (
-        "pending", payment.reference)
-    act(services.sandbox_pay, payment=payment, outcome="success", actor=hanako.user)
-    application.refresh_from_db()
-    assert (application.payment_status, application.payment_reference) == (
-        "paid", payment.reference)
-    assert AuditEvent.objects.filter(action="application.payment_paid",
-                                     target_id=str(application.pk)).count() == 1
-    # Refunded in full, the application says so too.
-    refund = services.refund_request(payment=payment, amount_yen=3000, reason="取下げ",
-                                     actor=shiba_clerk)
-    act(services.refund_decide, refund=refund, approve=True, actor=shiba_manager)
-    application.refresh_from_db()
-    assert application.payment_status == "refunded"
-
-
-def test_a_declined_card_leaves_the_fee_unpaid(minato, hanako, commits, engine_gateway):
-    application = submitted_dog_registration(hanako)
-    payment = Payment.objects.get(purpose=f"procedures.application:{application.reference}")
-    act(services.sandbox_pay, payment=payment, outcome="decline", actor=hanako.user)
-    application.refresh_from_db()
-    assert application.payment_status == "pending"
-    assert not AuditEvent.objects.filter(action="application.payment_paid").exists()
-
-
-def test_the_listener_ignores_payments_of_other_purposes(minato, hanako, commits):
-    payment = online(hanako, purpose="procedures.application:A0000-000000")
-    act(services.sandbox_pay, payment=payment, outcome="success", actor=hanako.user)
-    payment = online(hanako, purpose="bookings.booking:1")
-    act(services.sandbox_pay, payment=payment, outcome="success", actor=hanako.user)
-    assert not AuditEvent.objects.filter(action__startswith="application.").exists()
