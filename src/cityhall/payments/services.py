@@ -343,7 +343,14 @@ def _payment_for(obj: dict):
 
 def stripe_event_apply(event: dict) -> str:
     """Act on one verified Stripe event, once. Events may come twice or out of order:
-    `payment_advance` only ever moves a payment forward."""
+    `payment_advance` only ever moves a payment forward. Recording the event and acting on
+    it are one transaction: if acting fails, the event is not kept as seen, and Stripe's
+    retry of it is applied."""
+    with transaction.atomic():
+        return _stripe_event_apply(event)
+
+
+def _stripe_event_apply(event: dict) -> str:
     from cityhall.core.background import enqueue_on_commit
 
     from .tasks import capture_payment
@@ -383,6 +390,11 @@ def stripe_event_apply(event: dict) -> str:
             result = payment_advance(payment_id=payment.pk, status="captured",
                                      provider_reference=obj.get("id", ""),
                                      method="card").status
+        elif kind == "payment_intent.payment_failed" and payment.status == "pending":
+            # Stripe's Checkout page stays open after a declined card and the payer may try
+            # another: the payment is not over until the session completes or expires
+            # (failing it here would leave a later authorization uncaptured).
+            result = "declined; the payment page stays open"
         elif kind == "payment_intent.payment_failed":
             error = obj.get("last_payment_error") or {}
             result = payment_advance(payment_id=payment.pk, status="failed",
