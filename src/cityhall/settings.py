@@ -134,6 +134,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A file, not memory, so that worker processes started by tests see the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-cityhall-{os.getpid()}.sqlite3")}
+else:
+    # One test database per test run, so that two runs on a shared machine (two checkouts,
+    # CI beside a developer) never drop each other's database.
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: Redis when REDIS_URL is set (shared by every web node, so rate limits hold across
