@@ -310,6 +310,30 @@ def refund_complete(*, refund_id, provider_reference: str = "") -> Refund:
     return refund
 
 
+def refund_fail(*, refund_id, reason: str) -> Refund:
+    """The provider could not pay the money back (e.g. the card was closed): the refund is
+    marked failed, so staff see it and pay back another way; nothing is counted."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status != Refund.Status.APPROVED:
+            return refund
+        refund.status = Refund.Status.FAILED
+        refund.decision_note = f"{refund.decision_note} [{reason}]"[:300].strip()
+        refund.save(update_fields=["status", "decision_note"])
+        audit_record(actor=None, action="refund.fail", target=refund.payment,
+                     details={"refund": str(refund.id), "reason": reason[:100]})
+    return refund
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 # --- provider events -----------------------------------------------------------------------
 
 def provider_event_record(*, provider: str, event_id: str, type: str, payload: dict):
@@ -366,11 +390,16 @@ def _stripe_event_apply(event: dict) -> str:
         refunds = [obj] if obj.get("object") == "refund" else \
             ((obj.get("refunds") or {}).get("data") or [])
         for item in refunds:
-            refund_id = (item.get("metadata") or {}).get("refund_id")
-            if item.get("status") == "succeeded" and refund_id and \
-                    Refund.objects.filter(pk=refund_id, status="approved").exists():
+            refund_id = _uuid_or_none((item.get("metadata") or {}).get("refund_id"))
+            waiting = refund_id and Refund.objects.filter(pk=refund_id,
+                                                          status="approved").exists()
+            if waiting and item.get("status") == "succeeded":
                 refund_complete(refund_id=refund_id, provider_reference=item.get("id", ""))
                 result = "refund completed"
+            elif waiting and item.get("status") in ("failed", "canceled"):
+                refund_fail(refund_id=refund_id, reason=str(item.get("failure_reason") or
+                                                            item.get("status")))
+                result = "refund failed"
     else:
         payment = _payment_for(obj)
         if payment is None:

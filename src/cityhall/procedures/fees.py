@@ -55,7 +55,7 @@ class PaymentsEngineGateway:
 
         procedure = application.procedure
         payment = payments.payment_create(
-            purpose=idempotency_key,
+            purpose=f"procedures.application:{application.reference}",
             purpose_label=f"{procedure.name_ja}（{application.reference}）",
             amount_yen=amount_yen, provider=online_providers()[0],
             idempotency_key=idempotency_key, payer=application.applicant,
@@ -96,3 +96,21 @@ def live_payment_of(application):
 
     return Payment.objects.filter(
         purpose=idempotency_key(application)).order_by("-created_at").first()
+
+
+def pay_online(application):
+    """The payment the applicant pays the fee with: the live one, or — after a declined,
+    expired or cancelled attempt — a new one under a new idempotency key."""
+    from cityhall.payments.models import Payment
+
+    latest = live_payment_of(application)
+    if latest is not None and latest.status in Payment.LIVE_STATUSES:
+        return latest
+    if _gateway is None:
+        return None
+    attempts = Payment.objects.filter(purpose=idempotency_key(application)).count()
+    key = idempotency_key(application) if attempts == 0 else \
+        f"{idempotency_key(application)}:{attempts + 1}"
+    _gateway.request_payment(application=application, amount_yen=application.fee_yen,
+                             idempotency_key=key)
+    return live_payment_of(application)

@@ -787,3 +787,25 @@ def counter_visit_close(*, visit, actor):
             current.save(update_fields=["state", "updated_at"])
             audit_record(actor=actor, action="counter_visit.close", target=current)
     return current
+
+
+def application_fee_pay_online(*, application, actor):
+    """The applicant's way to pay the fee online now (again, after a failed attempt);
+    returns the payment of the payments engine."""
+    from .models import Application
+
+    if actor.pk != application.applicant_id:
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.payment_status != PaymentStatus.PENDING or fees.fee_gateway() is None:
+            raise ConflictError(_("There is no fee to pay online for this application."))
+        payment = fees.pay_online(current)
+        if payment is None:
+            raise ConflictError(_("There is no fee to pay online for this application."))
+        if current.payment_reference != payment.reference:
+            current.payment_reference = payment.reference
+            current.save(update_fields=["payment_reference", "updated_at"])
+            audit_record(actor=actor, action="application.fee_payment", target=current,
+                         details={"payment": payment.reference})
+    return payment

@@ -22,6 +22,8 @@ urlpatterns = [
          name="application_confirm"),
     path("applications/<int:application_id>/attachments/<uuid:attachment_id>/",
          views.application_attachment, name="application_attachment"),
+    path("applications/<int:application_id>/pay/", views.application_pay,
+         name="application_pay"),
     path("applications/<int:application_id>/receipt.pdf", views.application_receipt,
          name="application_receipt"),
     path("counter/", views.counter_home, name="counter_home"),

@@ -293,6 +293,20 @@ def application_detail(request, application_id):
 
 
 @login_required
+@require_POST
+def application_pay(request, application_id):
+    """Go and pay the application's fee online (a new attempt if the last one failed)."""
+    application = _own_application(request, application_id)
+    try:
+        payment = services.application_fee_pay_online(application=application,
+                                                      actor=request.user)
+    except CityhallError as error:
+        messages.error(request, error.message)
+        return redirect("procedures:application_detail", application_id=application.pk)
+    return redirect("payments:payment_detail", payment_id=payment.pk)
+
+
+@login_required
 @never_cache
 def my_applications(request):
     applications = Application.objects.filter(applicant=request.user).select_related(

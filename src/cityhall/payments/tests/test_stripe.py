@@ -670,3 +670,24 @@ def test_a_webhook_that_fails_midway_is_applied_when_stripe_sends_it_again(
     payment.refresh_from_db()
     assert payment.status == "captured"
     assert ProviderEvent.objects.get().event_id == completed["id"]
+
+
+def test_a_refund_stripe_cannot_pay_back_is_marked_failed_and_counts_nothing(
+        client, minato, hanako, shiba_clerk, shiba_manager, fake_stripe, on_commit):
+    payment = _captured(client, fake_stripe, hanako)
+    fake_stripe.refund_status = "pending"
+    refund = services.refund_request(payment=payment, amount_yen=1000, reason="一部取下げ",
+                                     actor=shiba_clerk)
+    with on_commit():
+        services.refund_decide(refund=refund, approve=True, actor=shiba_manager)
+    fake_stripe.flush()
+    refund.refresh_from_db()
+    fake_stripe.settle_refund(refund.provider_reference, "failed")
+    refund.refresh_from_db()
+    payment.refresh_from_db()
+    assert refund.status == "failed"
+    assert payment.status == "captured" and payment.refunded_yen == 0
+    # What is left to refund is free again for another refund.
+    again = services.refund_request(payment=payment, amount_yen=3000, reason="全額取下げ",
+                                    actor=shiba_clerk)
+    assert again.amount_yen == 3000

@@ -140,3 +140,32 @@ def test_payments_of_other_purposes_are_ignored(minato, hanako):
             idempotency_key=purpose, payer=hanako.user, actor=hanako.user)
         act(payments.sandbox_pay, payment=payment, outcome="success", actor=hanako.user)
     assert not AuditEvent.objects.filter(action__startswith="application.").exists()
+
+
+def test_after_a_declined_card_the_applicant_pays_again_from_the_application(
+        client, minato, hanako, taro):
+    application = submitted(hanako)
+    first = payment_of(application)
+    act(payments.sandbox_pay, payment=first, outcome="decline", actor=hanako.user)
+    pay = reverse("procedures:application_pay", args=[application.pk])
+    client.force_login(taro.user)
+    assert client.post(pay).status_code == 404  # nobody else's fee
+    client.force_login(hanako.user)
+    page = client.get(reverse("procedures:application_detail", args=[application.pk]))
+    assert pay in page.content.decode()
+    response = client.post(pay)
+    second = Payment.objects.filter(purpose=first.purpose).exclude(pk=first.pk).get()
+    assert response["Location"] == reverse("payments:payment_detail", args=[second.pk])
+    assert second.status == "pending" and second.idempotency_key != first.idempotency_key
+    # Asking again while it is live brings back the same payment, never a third.
+    assert client.post(pay)["Location"] == response["Location"]
+    assert Payment.objects.filter(purpose=first.purpose).count() == 2
+    act(payments.sandbox_pay, payment=second, outcome="success", actor=hanako.user)
+    application.refresh_from_db()
+    assert application.payment_status == "paid"
+    assert application.payment_reference == second.reference
+    # Once paid there is nothing left to pay.
+    response = client.post(pay)
+    assert response["Location"] == reverse("procedures:application_detail",
+                                           args=[application.pk])
+    assert Payment.objects.filter(purpose=first.purpose).count() == 2
