@@ -132,9 +132,10 @@ def test_a_declined_card_fails_the_payment_and_gives_no_receipt(client, minato, 
     response = client.get(reverse("payments:payment_receipt", args=[payment.pk]), **EN)
     assert response.status_code == 302 and response["Location"] == detail
     # Paying again, or paying in the sandbox again, changes nothing.
-    assert client.post(reverse("payments:payment_pay", args=[payment.pk]))["Location"] == detail
+    assert client.post(reverse("payments:payment_pay", args=[payment.pk]),
+                       **EN)["Location"] == detail
     assert client.post(reverse("payments:sandbox", args=[payment.pk]),
-                       {"outcome": "success"})["Location"] == detail
+                       {"outcome": "success"}, **EN)["Location"] == detail
     assert snapshot() == before
     messages = [str(message) for message in
                 client.get(detail, **EN).context["messages"]]
