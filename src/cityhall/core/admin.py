@@ -88,14 +88,9 @@ class FacilityAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_kana", "address", "code"]
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["sequence", "occurred_at", "actor_label", "action", "target_type",
-                    "target_id", "purpose"]
-    list_filter = ["action", "target_type"]
-    search_fields = ["actor_label", "action", "target_id", "purpose", "request_id"]
-    date_hierarchy = "occurred_at"
-    readonly_fields = [field.name for field in AuditEvent._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody edits in the back office: the audit log, provider events,
+    deliveries. They are written by services only."""
 
     def has_add_permission(self, request):
         return False
@@ -105,6 +100,16 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["sequence", "occurred_at", "actor_label", "action", "target_type",
+                    "target_id", "purpose"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["actor_label", "action", "target_id", "purpose", "request_id"]
+    date_hierarchy = "occurred_at"
+    readonly_fields = [field.name for field in AuditEvent._meta.fields]
 
 
 @admin.register(TaskFailure)

@@ -130,3 +130,22 @@ def access_resident_profile(user, resident_id, *, purpose: str) -> ResidentProfi
         with transaction.atomic():
             audit_record(actor=user, action="resident.read", target=resident, purpose=purpose)
     return resident
+
+
+def staff_permission_required(permission: str):
+    """Decorate a staff page: anonymous visitors go to sign in, signed-in users without
+    `permission` get 403 (through CityhallErrorMiddleware), everyone else gets the page."""
+    import functools
+
+    from django.contrib.auth.views import redirect_to_login
+
+    def decorate(view):
+        @functools.wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not can(request.user, permission):
+                raise PermissionDeniedError()
+            return view(request, *args, **kwargs)
+        return guarded
+    return decorate

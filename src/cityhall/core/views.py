@@ -26,7 +26,13 @@ from .forms import (
     ResidentReadPurposeForm,
 )
 from .models import Consent, Facility, ResidentProfile
-from .permissions import access_resident_list, access_resident_profile, can, is_staff_member
+from .permissions import (
+    access_resident_list,
+    access_resident_profile,
+    can,
+    is_staff_member,
+    staff_permission_required,
+)
 
 
 def home(request):
@@ -168,18 +174,9 @@ def staff_home(request):
             request.user.get_all_permissions())})
 
 
-def _require_staff_permission(request, permission):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not can(request.user, permission):
-        raise PermissionDeniedError()
-    return None
-
-
 @never_cache
+@staff_permission_required("core.view_residentprofile")
 def staff_resident_list(request):
-    if (response := _require_staff_permission(request, "core.view_residentprofile")):
-        return response
     query = (request.GET.get("q") or "").strip()[:50]
     page = access_resident_list(request.user, query=query, page_number=request.GET.get("page"))
     return render(request, "core/staff_resident_list.html", {"page": page, "query": query})
@@ -187,9 +184,8 @@ def staff_resident_list(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@staff_permission_required("core.view_residentprofile")
 def staff_resident_detail(request, resident_id):
-    if (response := _require_staff_permission(request, "core.view_residentprofile")):
-        return response
     form = ResidentReadPurposeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         resident = access_resident_profile(request.user, resident_id,

@@ -3,7 +3,7 @@ views of payments, refunds and provider events for audit."""
 
 from django.contrib import admin
 
-from cityhall.core.admin import ServiceSaveMixin
+from cityhall.core.admin import ReadOnlyAdmin, ServiceSaveMixin
 
 from . import services
 from .models import Fee, Payment, ProviderEvent, Refund
@@ -19,17 +19,6 @@ class FeeAdmin(ServiceSaveMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # payments refer to fees; switch a fee off instead
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)

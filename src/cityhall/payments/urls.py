@@ -14,6 +14,6 @@ urlpatterns = [
     path("counter/", views.counter, name="counter"),
     path("staff/<uuid:payment_id>/", views.staff_payment, name="staff_payment"),
     path("staff/<uuid:payment_id>/receipt.pdf", views.staff_receipt, name="staff_receipt"),
-    path("staff/refunds/<str:refund_id>/decide/", views.refund_decide, name="refund_decide"),
+    path("staff/refunds/<uuid:refund_id>/decide/", views.refund_decide, name="refund_decide"),
     path("staff/reconciliation/", views.reconciliation, name="reconciliation"),
 ]

@@ -6,8 +6,7 @@ import secrets
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,10 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from cityhall.core.audit import audit_record
 from cityhall.core.errors import CityhallError, PermissionDeniedError
-from cityhall.core.permissions import can
+from cityhall.core.permissions import can, staff_permission_required
 
 from . import selectors, services
+from .documents import receipt_pdf
 from .forms import (
     CounterPaymentForm,
     ReconciliationForm,
@@ -74,7 +75,6 @@ def payment_cancel(request, payment_id):
 
 
 def _receipt_response(payment):
-    from .documents import receipt_pdf
 
     if payment.status not in ("captured", "partly_refunded", "refunded"):
         return None
@@ -127,19 +127,10 @@ def stripe_webhook(request):
 
 # --- staff -----------------------------------------------------------------------------------
 
-def _require(request, permission):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not can(request.user, permission):
-        raise PermissionDeniedError()
-    return None
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
+@staff_permission_required("payments.take_counter_payment")
 def counter(request):
-    if (response := _require(request, "payments.take_counter_payment")):
-        return response
     if request.method == "POST":
         form = CounterPaymentForm(request.POST)
         if form.is_valid():
@@ -170,9 +161,8 @@ def counter(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@staff_permission_required("payments.view_payment")
 def staff_payment(request, payment_id):
-    if (response := _require(request, "payments.view_payment")):
-        return response
     if request.method == "POST" and not can(request.user, "payments.add_refund"):
         raise PermissionDeniedError()  # the page has no refund form for them to post
     payment = access_payment(request.user, payment_id)
@@ -201,9 +191,8 @@ def staff_payment(request, payment_id):
 
 
 @never_cache
+@staff_permission_required("payments.view_payment")
 def staff_receipt(request, payment_id):
-    if (response := _require(request, "payments.view_payment")):
-        return response
     payment = access_payment(request.user, payment_id, purpose="print receipt")
     response = _receipt_response(payment)
     if response is None:
@@ -213,13 +202,10 @@ def staff_receipt(request, payment_id):
 
 
 @require_POST
+@staff_permission_required("payments.approve_refund")
 def refund_decide(request, refund_id):
-    if (response := _require(request, "payments.approve_refund")):
-        return response
-    refund = Refund.objects.filter(pk=refund_id).first() if _is_uuid(refund_id) else None
+    refund = Refund.objects.filter(pk=refund_id).first()
     if refund is None:
-        from django.http import Http404
-
         raise Http404
     form = RefundDecisionForm(request.POST)
     if not form.is_valid():
@@ -236,20 +222,9 @@ def refund_decide(request, refund_id):
     return redirect("payments:staff_payment", payment_id=refund.payment_id)
 
 
-def _is_uuid(value) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
 @never_cache
+@staff_permission_required("payments.view_reconciliation")
 def reconciliation(request):
-    if (response := _require(request, "payments.view_reconciliation")):
-        return response
     form = ReconciliationForm(request.GET or None)
     if form.is_bound and not form.is_valid():
         return render(request, "payments/reconciliation.html", {"form": form}, status=400)
@@ -263,8 +238,6 @@ def reconciliation(request):
         encoding = request.GET.get("encoding", "utf-8")
         if encoding not in selectors.ENCODINGS:
             encoding = "utf-8"
-        from cityhall.core.audit import audit_record
-
         audit_record(actor=request.user, action="payments.reconciliation_export",
                      target_type="payments.payment",
                      details={"day": day.isoformat(), "rows": len(rows),

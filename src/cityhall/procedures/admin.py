@@ -4,7 +4,7 @@ goes through the services, which validate, keep a revision history and audit."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from cityhall.core.admin import ServiceSaveMixin
+from cityhall.core.admin import ReadOnlyAdmin, ServiceSaveMixin
 
 from . import services
 from .models import (
@@ -97,15 +97,9 @@ class IntegrationClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["id", "client", "state", "attempts", "last_error", "created_at",
                     "delivered_at"]
     list_filter = ["state", "client"]
     readonly_fields = ["id", "client", "application", "payload", "state", "attempts",
                        "last_error", "created_at", "delivered_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -3,9 +3,8 @@ the resident's saved checklists. Views parse, check access, call a service, rend
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -16,19 +15,33 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from cityhall.core.errors import CityhallError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import Department
-from cityhall.core.permissions import can
+from cityhall.core.permissions import access_resident_list, can, staff_permission_required
 
 from . import integration, selectors, services
+from .attachments import content_disposition
+from .counter import assemble_forms, facts_needed
+from .documents import receipt_pdf
+from .fees import live_payment_of
 from .forms import (
+    CounterChooseForm,
+    CounterFactsForm,
+    CounterPaymentForm,
+    CounterStartForm,
     NavigatorForm,
     ProcedureSearchForm,
     ReviewActionForm,
     ReviewFilterForm,
     navigator_query,
 )
-from .forms_schema import SchemaForm, answer_rows, label_of, prefill_values
-from .models import Application, Procedure, SavedChecklist
-from .permissions import access_application, applications_reviewable_by, staff_department_id
+from .forms_schema import SchemaForm, answer_rows, field_order, label_of, prefill_values
+from .models import Application, PaymentStatus, Procedure, SavedChecklist
+from .permissions import (
+    access_application,
+    access_counter_visit,
+    applications_reviewable_by,
+    counter_visits_visible_to,
+    staff_department_id,
+)
 
 
 def procedure_list(request):
@@ -284,7 +297,6 @@ def application_detail(request, application_id):
     rows = answer_rows(application.form, {**application.data, **application.prefilled},
                        _attachments_by_field(application))
     history = application.events.filter(is_internal=False)
-    from .fees import live_payment_of
 
     return render(request, "procedures/application_detail.html",
                   {"application": application, "rows": rows, "history": history,
@@ -330,7 +342,6 @@ def _attachments_by_field(application) -> dict:
 
 def _attachment_list(application) -> list:
     """(question, Attachment) in the order of the form's questions."""
-    from .forms_schema import field_order
 
     attachments = _attachments_by_field(application)
     return [(label_of(application.form, name), attachments[name])
@@ -338,9 +349,7 @@ def _attachment_list(application) -> list:
 
 
 def _attachment_response(attachment):
-    from django.http import FileResponse
 
-    from .attachments import content_disposition
 
     try:
         handle = attachment.file.storage.open(attachment.file.name, "rb")
@@ -357,18 +366,9 @@ def _attachment_response(attachment):
 
 # --- staff review queue ----------------------------------------------------------------------
 
-def _require_reviewer_page(request):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not can(request.user, "procedures.view_application"):
-        raise PermissionDeniedError()
-    return None
-
-
 @never_cache
+@staff_permission_required("procedures.view_application")
 def review_queue(request):
-    if (response := _require_reviewer_page(request)):
-        return response
     form = ReviewFilterForm(request.GET or None)
     applications = applications_reviewable_by(request.user).order_by("submitted_at")
     status = ""
@@ -390,10 +390,9 @@ def review_queue(request):
 
 
 @never_cache
+@staff_permission_required("procedures.view_application")
 def review_export(request, code):
     """Applications of one procedure as CSV (UTF-8 with BOM or Shift_JIS) or JSON."""
-    if (response := _require_reviewer_page(request)):
-        return response
     procedure = get_object_or_404(Procedure, code=code)
     if not request.user.has_perm("procedures.review_all_departments") and \
             procedure.department_id != staff_department_id(request.user):
@@ -421,9 +420,8 @@ def review_export(request, code):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@staff_permission_required("procedures.view_application")
 def review_detail(request, application_id):
-    if (response := _require_reviewer_page(request)):
-        return response
     application = access_application(request.user, application_id)
     form = ReviewActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -457,8 +455,6 @@ def review_detail(request, application_id):
 
 
 def _payment_form(request, application, data=None):
-    from .forms import CounterPaymentForm
-    from .models import PaymentStatus
 
     if application.payment_status not in (PaymentStatus.AT_COUNTER, PaymentStatus.PENDING) \
             or not can(request.user, "procedures.change_application"):
@@ -468,10 +464,9 @@ def _payment_form(request, application, data=None):
 
 @never_cache
 @require_POST
+@staff_permission_required("procedures.view_application")
 def review_payment(request, application_id):
     """A reviewer records the fee paid at the counter."""
-    if (response := _require_reviewer_page(request)):
-        return response
     application = access_application(request.user, application_id, purpose="record payment")
     form = _payment_form(request, application, request.POST)
     if form is None:
@@ -497,10 +492,9 @@ def review_payment(request, application_id):
 
 
 @never_cache
+@staff_permission_required("procedures.view_application")
 def review_attachment(request, application_id, attachment_id):
     """A file attached to an application under review; opening it is audited."""
-    if (response := _require_reviewer_page(request)):
-        return response
     application = access_application(request.user, application_id, purpose="attachment")
     attachment = services.attachment_read(application=application,
                                           attachment_id=attachment_id, actor=request.user)
@@ -509,23 +503,10 @@ def review_attachment(request, application_id, attachment_id):
 
 # --- write-less counter (書かない窓口) ----------------------------------------------------------
 
-def _require_counter_page(request, permission="procedures.view_countersession"):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    if not can(request.user, permission):
-        raise PermissionDeniedError()
-    return None
-
-
 @never_cache
+@staff_permission_required("procedures.add_countersession")
 def counter_home(request):
     """Start a visit: choose the life event, then the resident (or a visitor)."""
-    if (response := _require_counter_page(request, "procedures.add_countersession")):
-        return response
-    from cityhall.core.permissions import access_resident_list
-
-    from .forms import CounterStartForm
-    from .permissions import counter_visits_visible_to
 
     form = CounterStartForm(request.GET or None)
     residents = None
@@ -540,10 +521,8 @@ def counter_home(request):
 
 
 @require_POST
+@staff_permission_required("procedures.add_countersession")
 def counter_start(request):
-    if (response := _require_counter_page(request, "procedures.add_countersession")):
-        return response
-    from .forms import CounterStartForm
 
     form = CounterStartForm({"life_event": request.POST.get("life_event")})
     if not form.is_valid():
@@ -557,8 +536,6 @@ def counter_start(request):
 
 def _counter_context(request, visit, *, navigator_form=None, choose_form=None,
                      facts_form=None):
-    from .counter import facts_needed
-    from .forms import CounterChooseForm, CounterFactsForm
 
     items = selectors.checklist(life_event=visit.life_event, answers=visit.answers,
                                 event_date=visit.event_date)
@@ -585,12 +562,8 @@ def _counter_context(request, visit, *, navigator_form=None, choose_form=None,
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@staff_permission_required("procedures.view_countersession")
 def counter_visit(request, visit_id):
-    if (response := _require_counter_page(request)):
-        return response
-    from .counter import facts_needed
-    from .forms import CounterChooseForm, CounterFactsForm
-    from .permissions import access_counter_visit
 
     visit = access_counter_visit(request.user, visit_id)
     forms_in_error = {}
@@ -643,12 +616,9 @@ def counter_visit(request, visit_id):
 
 
 @never_cache
+@staff_permission_required("procedures.view_countersession")
 def counter_forms(request, visit_id):
     """The filled forms on screen, to check with the resident before printing."""
-    if (response := _require_counter_page(request)):
-        return response
-    from .counter import assemble_forms
-    from .permissions import access_counter_visit
 
     visit = access_counter_visit(request.user, visit_id)
     forms = assemble_forms(procedures=services._visit_procedures(visit), facts=visit.facts)
@@ -657,10 +627,8 @@ def counter_forms(request, visit_id):
 
 @never_cache
 @require_POST
+@staff_permission_required("procedures.view_countersession")
 def counter_forms_pdf(request, visit_id):
-    if (response := _require_counter_page(request)):
-        return response
-    from .permissions import access_counter_visit
 
     visit = access_counter_visit(request.user, visit_id)
     try:
@@ -686,7 +654,6 @@ def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 @login_required
 @never_cache
 def application_receipt(request, application_id):
-    from .documents import receipt_pdf
 
     application = _own_application(request, application_id)
     if not application.reference:
@@ -695,10 +662,8 @@ def application_receipt(request, application_id):
 
 
 @never_cache
+@staff_permission_required("procedures.view_application")
 def review_receipt(request, application_id):
-    if (response := _require_reviewer_page(request)):
-        return response
-    from .documents import receipt_pdf
 
     application = access_application(request.user, application_id, purpose="print receipt")
     return _pdf_response(receipt_pdf(application), f"receipt-{application.reference}.pdf")

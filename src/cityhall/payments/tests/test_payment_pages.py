@@ -411,7 +411,7 @@ def test_a_decision_needs_approve_or_reject(client, minato, shiba_clerk, shiba_m
     decide = reverse("payments:refund_decide", args=[refund.pk])
     for data in ({}, {"decision": "maybe"}):
         assert client.post(decide, data).status_code == 302
-    assert client.post(reverse("payments:refund_decide", args=["not-a-refund"]),
+    assert client.post(decide.replace(str(refund.pk), "not-a-refund"),
                        {"decision": "approve"}).status_code == 404
     assert client.post(reverse("payments:refund_decide", args=[uuid.uuid4()]),
                        {"decision": "approve"}).status_code == 404

@@ -158,9 +158,9 @@ def test_the_applicant_is_told_of_every_step_in_their_language(minato, emily, ha
     assert len(mailoutbox) == 3
     assert "Please add the coat colour." in mailoutbox[2].body
     assert "internal only" not in "".join(message.body for message in mailoutbox)
-    japanese = submitted(hanako)
-    assert "受付" in mailoutbox[-1].subject or "提出" in mailoutbox[-1].subject \
-        or japanese.reference in mailoutbox[-1].subject
+    japanese = submitted(hanako)  # 港 花子 reads Japanese
+    assert mailoutbox[-1].subject == f"【港区】申請（受付番号：{japanese.reference}）：受付済み"
+    assert "You can see" not in mailoutbox[-1].body
     assert all(event.notified_at for event in ApplicationEvent.objects.filter(
         application=application, is_internal=False).exclude(status_to="draft"))
 
