@@ -55,6 +55,7 @@ CITYHALL_APPS = [
     "cityhall.core",
     "cityhall.payments",
     "cityhall.procedures",
+    "cityhall.bookings",
 ]
 
 INSTALLED_APPS = [
@@ -243,6 +244,9 @@ PAYMENT_PROVIDERS = [code.strip() for code in os.environ.get(
     "PAYMENT_PROVIDERS",
     ",".join(["counter", *(["stripe"] if STRIPE_SECRET_KEY else []),
               *([] if PRODUCTION else ["sandbox"])])).split(",") if code.strip()]
+
+# Bookings: how long a booking whose fee is paid online holds its place unpaid.
+BOOKING_PAYMENT_HOLD_MINUTES = int(os.environ.get("BOOKING_PAYMENT_HOLD_MINUTES", "60"))
 
 # The portal's public address, for links in emails and documents sent outside a request.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")

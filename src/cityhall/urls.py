@@ -29,6 +29,9 @@ if apps.is_installed("cityhall.payments"):
 if apps.is_installed("cityhall.procedures"):
     urlpatterns.insert(-1, path("procedures/", include("cityhall.procedures.urls")))
 
+if apps.is_installed("cityhall.bookings"):
+    urlpatterns.insert(-1, path("bookings/", include("cityhall.bookings.urls")))
+
 if "django_rq" in settings.INSTALLED_APPS:
     urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))
 

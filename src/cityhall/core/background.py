@@ -172,6 +172,9 @@ class HeartbeatThread(threading.Thread):
             recover_abandoned_tasks()
         elif settings.TASK_BACKEND == "rq":
             requeue_abandoned_rq_jobs(settings.TASK_QUEUES)
+        from .periodic import enqueue_due_periodic_tasks
+
+        enqueue_due_periodic_tasks()
 
     def run(self):
         while not self.stopped.wait(self.interval):

@@ -42,3 +42,12 @@ def statutory_deadline(event_date: datetime.date, days: int, *,
     """
     last = event_date + datetime.timedelta(days=days - 1 if count_event_day else days)
     return next_open_day(last)
+
+
+def is_public_holiday(day: datetime.date) -> bool:
+    """A national holiday or substitute holiday of Japan (国民の祝日・振替休日)."""
+    return day in _japanese_holidays(day.year)
+
+
+def is_new_year_break(day: datetime.date) -> bool:
+    return (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)

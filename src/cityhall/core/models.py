@@ -433,3 +433,19 @@ class TaskFailure(models.Model):
 
     def __str__(self):
         return self.task_path
+
+
+class PeriodicTaskRun(models.Model):
+    """When a periodic task (`core.periodic`) was last enqueued. Workers on any number of
+    machines claim a due run with one conditional UPDATE, so each period runs once."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    last_enqueued_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("periodic task")
+        verbose_name_plural = _("periodic tasks")
+        default_permissions = ("view",)
+
+    def __str__(self):
+        return self.name
