@@ -557,9 +557,12 @@ def expire_unpaid_bookings(*, now=None) -> int:
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(minutes=settings.BOOKING_PAYMENT_HOLD_MINUTES)
     expired = 0
+    # The hold runs from when the place was given: at booking, or at promotion from the
+    # waitlist (a person waiting has nothing to pay yet).
     for booking in Booking.objects.filter(
-            status__in=Booking.LIVE_STATUSES, payment_method=Booking.PaymentMethod.ONLINE,
-            payment_status=Booking.PaymentStatus.PENDING, created_at__lt=cutoff):
+            Q(promoted_at__isnull=True, created_at__lt=cutoff) | Q(promoted_at__lt=cutoff),
+            status__in=Booking.HOLDING_STATUSES, payment_method=Booking.PaymentMethod.ONLINE,
+            payment_status=Booking.PaymentStatus.PENDING):
         with transaction.atomic():
             if _cancel(booking, reason=str(_("The fee was not paid in time.")),
                        kind=BookingEvent.Kind.CANCELLED_BY_CITY, now=now):
@@ -584,7 +587,7 @@ def booking_pay_online(*, booking: Booking, actor):
         raise PermissionDeniedError()
     if booking.payment_method != Booking.PaymentMethod.ONLINE or \
             booking.payment_status != Booking.PaymentStatus.PENDING or \
-            booking.status not in Booking.LIVE_STATUSES:
+            booking.status not in Booking.HOLDING_STATUSES:
         raise ConflictError(_("There is nothing to pay online for this booking."))
     providers = online_providers()
     if not providers:

@@ -507,13 +507,18 @@ def test_an_unpaid_online_booking_is_released_after_the_hold(minato, hanako, tar
     waiting = book(slot, taro, payment_method="online", waitlist=True)
     from django.utils import timezone
 
-    Booking.objects.filter(pk=booking.pk).update(
-        created_at=timezone.now() - datetime.timedelta(minutes=61))
+    # Both booked over an hour ago; Taro has waited, not held a place, so only Hanako's
+    # unpaid place is released, and Taro's hold starts when he is promoted.
+    Booking.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=61))
+    with pytest.raises(ConflictError):
+        services.booking_pay_online(booking=waiting, actor=taro)
     assert services.expire_unpaid_bookings() == 1
     booking.refresh_from_db()
     waiting.refresh_from_db()
     assert booking.status == "cancelled" and booking.payment_status == "not_required"
-    assert waiting.status == "confirmed"
+    assert waiting.status == "confirmed" and waiting.promoted_at is not None
+    assert services.expire_unpaid_bookings() == 0
+    assert services.booking_pay_online(booking=waiting, actor=taro).amount_yen == 1800
 
 
 # --- reference data -------------------------------------------------------------------------
