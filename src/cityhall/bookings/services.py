@@ -312,9 +312,15 @@ def booking_create(*, slot: Slot, user, actor, places: int = 1, details: dict | 
             raise BookingRefused(_("You can hold at most %(max)s upcoming bookings here. Cancel "
                                    "one to book another.")
                                  % {"max": resource.max_active_bookings})
-        taken = Slot.objects.filter(
-            pk=slot.pk, is_closed=False, booked__lte=F("capacity") - places,
-        ).update(booked=F("booked") + places)
+        has_room = Slot.objects.filter(pk=slot.pk, is_closed=False,
+                                       booked__lte=F("capacity") - places)
+        taken = has_room.update(booked=F("booked") + places)
+        if not taken:
+            # Full (or closed): lock the slot and look again before joining the waitlist, so
+            # a place freed by a cancellation committing meanwhile is either taken here or
+            # given to this booking by that cancellation's promotion (which waits for us).
+            Slot.objects.select_for_update().get(pk=slot.pk)
+            taken = has_room.update(booked=F("booked") + places)
         if taken:
             status = Booking.Status.CONFIRMED
         elif Slot.objects.filter(pk=slot.pk, is_closed=True).exists():
@@ -456,10 +462,15 @@ def promote_waitlist(*, slot_id: int, now=None) -> list[Booking]:
 # --- check-in and no-shows ----------------------------------------------------------------
 
 def _checkin_window(booking: Booking):
+    """Check-in opens `checkin_opens_minutes` before the start and closes
+    `no_show_after_minutes` after the place was given: the start, or later for a seat booked
+    or promoted from the waitlist while the slot runs; never after the end."""
     resource, slot = booking.resource, booking.slot
+    given = max(slot.starts_at, booking.promoted_at or slot.starts_at,
+                booking.created_at or slot.starts_at)
     return (slot.starts_at - datetime.timedelta(minutes=resource.checkin_opens_minutes),
             min(slot.ends_at,
-                slot.starts_at + datetime.timedelta(minutes=resource.no_show_after_minutes)))
+                given + datetime.timedelta(minutes=resource.no_show_after_minutes)))
 
 
 def booking_check_in(*, booking: Booking, actor, now=None) -> Booking:
@@ -500,12 +511,14 @@ def booking_self_check_in(*, resource: Resource, secret: str, user, now=None) ->
     if not secrets.compare_digest(secret or "", resource.checkin_secret):
         raise BookingRefused(_("This check-in code is not valid. Scan the code at the "
                                "facility again."))
-    window_start = now - datetime.timedelta(minutes=resource.no_show_after_minutes)
     window_end = now + datetime.timedelta(minutes=resource.checkin_opens_minutes)
-    booking = Booking.objects.filter(
+    running_or_next = Booking.objects.filter(
         resource=resource, user=user, status__in=Booking.HOLDING_STATUSES,
-        slot__starts_at__gte=window_start, slot__starts_at__lte=window_end,
-    ).select_related("slot", "resource").order_by("slot__starts_at").first()
+        slot__ends_at__gt=now, slot__starts_at__lte=window_end,
+    ).select_related("slot", "resource").order_by("slot__starts_at")
+    # One still to check in comes first; else one already checked in (scanning twice is fine).
+    booking = running_or_next.filter(status=Booking.Status.CONFIRMED).first() or \
+        running_or_next.first()
     if booking is None:
         raise BookingRefused(_("You have no booking here to check in now."))
     return booking_check_in(booking=booking, actor=user, now=now)
@@ -673,15 +686,17 @@ def resources_import(*, data: dict, actor=None) -> dict:
     """Create or update bookable resources, their hours and priced items from a data file
     (`data/minato_resources.json`); idempotent. Staff-made changes to a resource's rules in
     the admin are overwritten only for resources named in the file."""
-    from cityhall.core.models import BranchOffice, Department, Facility
+    from cityhall.core.models import BranchOffice, Department, Facility, Town
 
     counts = {"resources": 0, "items": 0, "facilities": 0}
     with transaction.atomic():
         for row in data.get("facilities", []):
-            fields = {k: v for k, v in row.items() if k not in ("code", "branch_office")}
-            if row.get("branch_office"):
-                fields["branch_office"] = BranchOffice.objects.get(code=row["branch_office"])
-            fields["municipality"] = BranchOffice.objects.get(code="main").municipality
+            fields = {k: v for k, v in row.items() if k not in ("code", "town")}
+            town_name, chome = row["town"]
+            fields["town"] = Town.objects.select_related("branch_office").get(
+                name=town_name, chome=chome)
+            fields["branch_office"] = fields["town"].branch_office
+            fields["municipality"] = fields["town"].municipality
             Facility.objects.update_or_create(code=row["code"], defaults=fields)
             counts["facilities"] += 1
         for row in data.get("resources", []):
@@ -710,3 +725,39 @@ def resources_import(*, data: dict, actor=None) -> dict:
 
 def q_upcoming(now=None) -> Q:
     return Q(slot__ends_at__gt=now or timezone.now())
+
+
+# --- staff --------------------------------------------------------------------------------
+
+def booking_fee_taken(*, booking: Booking, reference: str, actor) -> Booking:
+    """Staff record the fee of a booking paid at the facility or counter, or the bulky-waste
+    sticker (粗大ごみ処理券) they have seen: `reference` is the receipt or sticker number.
+    Only a fee still to be paid by one of those two methods can be recorded here; an online
+    fee is recorded by the payments engine."""
+    if not can(actor, "bookings.change_booking"):
+        raise PermissionDeniedError()
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationFailed(_("Enter the receipt number (or the sticker number)."),
+                               field="reference")
+    with transaction.atomic():
+        booking = Booking.objects.select_for_update().get(pk=booking.pk)
+        if booking.payment_method not in (Booking.PaymentMethod.AT_FACILITY,
+                                          Booking.PaymentMethod.STICKER) or \
+                booking.payment_status != Booking.PaymentStatus.PENDING:
+            raise ConflictError(_("This booking has no fee to be paid at the facility."))
+        return booking_payment_record(booking=booking, status=Booking.PaymentStatus.PAID,
+                                      reference=reference, actor=actor)
+
+
+def bookings_export_record(*, resource: Resource, rows: int, actor,
+                           start: datetime.date | None = None,
+                           end: datetime.date | None = None) -> None:
+    """Record that staff downloaded the bookings (names of residents) of a resource."""
+    if not can(actor, "bookings.view_booking"):
+        raise PermissionDeniedError()
+    details = {"code": resource.code, "rows": rows}
+    if start is not None and end is not None:
+        details.update({"from": start.isoformat(), "until": end.isoformat()})
+    with transaction.atomic():
+        audit_record(actor=actor, action="booking.export", target=resource, details=details)

@@ -334,9 +334,14 @@ def test_check_in_window_and_no_show_release(seats, hanako, taro, emily, shiba_c
     waiting.refresh_from_db()
     slot.refresh_from_db()
     assert b.status == "no_show" and waiting.status == "confirmed" and slot.booked == 2
-    with pytest.raises(ValidationFailed):
-        services.booking_check_in(booking=waiting, actor=emily,
-                                  now=datetime.datetime(2031, 6, 2, 10, 45, tzinfo=TOKYO))
+    # Emily was given the seat at 10:31, so she has until 11:01 to check in, not 10:30.
+    waiting.refresh_from_db()
+    assert services.release_no_shows(now=datetime.datetime(2031, 6, 2, 10, 50,
+                                                           tzinfo=TOKYO)) == 0
+    services.booking_check_in(booking=waiting, actor=emily,
+                              now=datetime.datetime(2031, 6, 2, 10, 55, tzinfo=TOKYO))
+    waiting.refresh_from_db()
+    assert waiting.status == "checked_in"
 
 
 def test_a_released_seat_can_be_booked_for_the_rest_of_the_slot(seats, hanako, taro):

@@ -26,3 +26,9 @@ def hopeless(key: str):
     cache.add(f"tasks_for_tests:{key}", 0, timeout=None)
     cache.incr(f"tasks_for_tests:{key}")
     raise PermanentTaskError("the record is gone")
+
+
+@durable_task(max_attempts=1)
+def tick():
+    """A periodic task of test_periodic.py; the tests count its enqueued runs."""
+    return "tick"
