@@ -12,8 +12,21 @@ class OpeningHoursInline(admin.TabularInline):
 
 
 class ClosureInline(admin.TabularInline):
+    """Closures are added on the staff calendar (`closure_add`), which also closes the slots
+    already made and tells the people booked; here they are only listed."""
+
     model = Closure
     extra = 0
+    fields = readonly_fields = ["starts_on", "ends_on", "reason"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Resource)

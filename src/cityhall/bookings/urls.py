@@ -24,6 +24,8 @@ urlpatterns = [
     path("staff/<slug:code>/", staff.staff_calendar, name="staff_calendar"),
     path("staff/<slug:code>/closures/new/", staff.staff_closure_new, name="staff_closure_new"),
     path("staff/<slug:code>/export.csv", staff.staff_export, name="staff_export"),
+    path("staff/<slug:code>/checkin-code/", staff.staff_checkin_poster,
+         name="staff_checkin_poster"),
     path("<slug:code>/", resident.resource_detail, name="resource_detail"),
     path("<slug:code>/slots/<int:slot_id>/book/", resident.booking_new, name="booking_new"),
     path("<slug:code>/checkin/<str:secret>/", resident.self_checkin, name="self_checkin"),

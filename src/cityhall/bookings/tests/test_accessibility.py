@@ -219,6 +219,7 @@ def test_staff_booking_pages_are_accessible(browser, demo_site):  # noqa: F811
             (reverse("bookings:staff_checkin", args=[booking.checkin_token]), False, 200),
             (closure, False, 200),
             (closure, True, 400),
+            (reverse("bookings:staff_checkin_poster", args=[slot.resource.code]), False, 200),
         ])
     finally:
         context.close()

@@ -723,3 +723,25 @@ def test_times_in_the_export_are_tokyo_times(client, seats, hanako, shiba_clerk)
     response = client.get(reverse("bookings:staff_export", args=[seats.code]))
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1][2:4] == ["16:00", "17:00"]
+
+
+# --- the self check-in poster -------------------------------------------------------------------
+
+def test_the_self_check_in_poster_shows_the_facility_code(client, users, minato):
+    seats = make_resource("test-poster-seats", checkin_required=True)
+    url = reverse("bookings:staff_checkin_poster", args=[seats.code])
+    assert is_login_redirect(client.get(url))
+    for person in ("hanako", "reviewer", "auditor"):
+        client.force_login(users(person))
+        assert client.get(url).status_code == 403, person
+    client.force_login(users("shiba_clerk"))
+    response = client.get(url, **EN)
+    assert response.status_code == 200
+    target = reverse("bookings:self_checkin", args=[seats.code, seats.checkin_secret])
+    assert target in response.content.decode()
+    assert response.content.decode().count("<svg") == 1
+    assert 'aria-label="Self check-in code for Test seats"' in response.content.decode()
+    # A resource without check-in has no poster.
+    plain = make_resource("test-poster-plain")
+    assert client.get(reverse("bookings:staff_checkin_poster",
+                              args=[plain.code])).status_code == 404

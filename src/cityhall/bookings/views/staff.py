@@ -31,6 +31,7 @@ from cityhall.core.permissions import (
 from .. import selectors, services
 from ..models import Booking, Resource, Slot
 from ..permissions import access_booking, access_booking_by_token, access_slot_bookings
+from ..qr import qr_svg
 from ..staff_forms import (
     ENCODINGS,
     ClosureForm,
@@ -169,7 +170,8 @@ def staff_calendar(request, code):
     resource = _resource(code)
     form = DayForm(request.GET if "day" in request.GET else None)
     context = {"resource": resource, "form": form,
-               "may_add_closure": can(request.user, "bookings.add_closure")}
+               "may_add_closure": can(request.user, "bookings.add_closure"),
+               "may_check_in": can(request.user, "bookings.check_in_booking")}
     if form.is_bound and not form.is_valid():
         return render(request, "bookings/staff/calendar.html", context, status=400)
     day = form.chosen_day()
@@ -187,6 +189,24 @@ def staff_calendar(request, code):
                  for offset in range(7)],
         "export_to": day + datetime.timedelta(days=30)})
     return render(request, "bookings/staff/calendar.html", context)
+
+
+@never_cache
+@staff_permission_required("bookings.check_in_booking")
+def staff_checkin_poster(request, code):
+    """The code to print and post at the facility: a resident with a booking scans it with
+    their phone to check themselves in."""
+    from django.conf import settings
+
+    resource = _resource(code)
+    if not resource.checkin_required:
+        raise NotFoundError()
+    url = settings.PORTAL_URL + reverse("bookings:self_checkin",
+                                        args=[resource.code, resource.checkin_secret])
+    return render(request, "bookings/staff/checkin_poster.html", {
+        "resource": resource, "url": url,
+        "qr": qr_svg(url, scale=8, label=_("Self check-in code for %(name)s")
+                     % {"name": resource.name_en if _english() else resource.name})})
 
 
 # --- a slot -------------------------------------------------------------------------------------
