@@ -224,7 +224,7 @@ def test_a_place_freed_while_someone_joins_the_waitlist_goes_to_them(
     held = services.booking_create(slot=load_slot(small_slot.pk), user=holder, actor=holder,
                                    now=NOW)
     joining, go = threading.Event(), threading.Event()
-    new_reference = services._new_reference
+    new_reference = services.booking._new_reference
     late_user_id = crowd[1]
 
     def paused_reference():
@@ -233,7 +233,7 @@ def test_a_place_freed_while_someone_joins_the_waitlist_goes_to_them(
             go.wait()
         return new_reference()
 
-    monkeypatch.setattr(services, "_new_reference", paused_reference)
+    monkeypatch.setattr(services.booking, "_new_reference", paused_reference)
     results = {}
 
     def late():
