@@ -35,8 +35,8 @@ def slot_around(resource, *, starts_in: datetime.timedelta, minutes: int, booked
 
 def booking(slot, user, status) -> Booking:
     """A booking made the day before its slot."""
-    made = Booking.objects.create(reference=services.booking._new_reference(), resource=slot.resource,
-                                  slot=slot, user=user, status=status)
+    made = Booking.objects.create(reference=services.booking._new_reference(),
+                                  resource=slot.resource, slot=slot, user=user, status=status)
     Booking.objects.filter(pk=made.pk).update(
         created_at=slot.starts_at - datetime.timedelta(days=1))
     made.refresh_from_db()
