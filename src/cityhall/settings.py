@@ -56,6 +56,7 @@ CITYHALL_APPS = [
     "cityhall.payments",
     "cityhall.procedures",
     "cityhall.bookings",
+    "cityhall.disaster",
 ]
 
 INSTALLED_APPS = [

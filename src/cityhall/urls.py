@@ -32,6 +32,9 @@ if apps.is_installed("cityhall.procedures"):
 if apps.is_installed("cityhall.bookings"):
     urlpatterns.insert(-1, path("bookings/", include("cityhall.bookings.urls")))
 
+if apps.is_installed("cityhall.disaster"):
+    urlpatterns.insert(-1, path("", include("cityhall.disaster.urls")))
+
 if "django_rq" in settings.INSTALLED_APPS:
     urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))
 

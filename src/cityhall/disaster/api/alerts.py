@@ -1,0 +1,5 @@
+"""API for alerts."""
+
+from ninja import Router
+
+router = Router(tags=["alerts"])

@@ -1,0 +1,5 @@
+"""API for shelters."""
+
+from ninja import Router
+
+router = Router(tags=["shelters"])

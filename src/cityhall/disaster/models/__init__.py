@@ -1,0 +1,4 @@
+"""Data of the disaster app, one module per subject."""
+
+from .alerts import *  # noqa: F403
+from .shelters import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Shelter status: opening, crowding, assigned staff and the history of changes."""

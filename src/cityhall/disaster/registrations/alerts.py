@@ -1,0 +1,6 @@
+"""Wires the alerts subject of the disaster app to core and the engines (portal links, roles,
+reference data, periodic tasks, engine registries)."""
+
+
+def register() -> None:
+    pass

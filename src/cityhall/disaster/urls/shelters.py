@@ -1,0 +1,3 @@
+"""Pages under /shelters/."""
+
+urlpatterns = []

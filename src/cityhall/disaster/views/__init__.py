@@ -1,0 +1,1 @@
+"""Pages of the disaster app, one module per subject."""
