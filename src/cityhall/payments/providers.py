@@ -11,15 +11,37 @@ A provider starts a payment (returns a session id and the page to send the payer
 capture, cancel and refund, and turns a verified webhook into an event dict.
 """
 
+import logging
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cityhall.core.errors import ValidationFailed
 
+logger = logging.getLogger(__name__)
+
+UNREACHABLE = gettext_lazy("The payment service cannot be reached just now. Please try again "
+                           "in a few minutes.")
+MISCONFIGURED = gettext_lazy("Online payment cannot be used just now because of a set-up "
+                             "problem on the city's side; staff have been told. Please try "
+                             "again later or pay at the counter.")
+REFUSED = gettext_lazy("The payment service did not accept this payment. Please pay at the "
+                       "counter or ask the department that charges the fee.")
+DECLINED = gettext_lazy("The card was declined. Please try another card or another way of "
+                        "paying.")
+
 
 class ProviderUnavailable(Exception):
-    """The provider could not be reached or refused the call; trying later may work."""
+    """The provider could not be reached or refused the call. `transient` says whether trying
+    later may work; `user_message` is what the payer is told (never the provider's own text,
+    which may hold details of the city's account)."""
+
+    def __init__(self, detail: str, *, user_message=UNREACHABLE, transient: bool = True):
+        super().__init__(detail)
+        self.user_message = user_message
+        self.transient = transient
 
 
 class CounterProvider:
@@ -75,7 +97,20 @@ class StripeProvider:
         try:
             return func(*args, **kwargs)
         except stripe.StripeError as error:
-            raise ProviderUnavailable(f"{type(error).__name__}: {error}"[:300]) from error
+            detail = f"{type(error).__name__}: {error}"[:300]
+            if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
+                # A wrong or revoked key: no payer can fix it, an operator must.
+                logger.error("Stripe refused the city's credentials: %s", detail)
+                raise ProviderUnavailable(detail, user_message=MISCONFIGURED,
+                                          transient=False) from error
+            if isinstance(error, stripe.CardError):
+                raise ProviderUnavailable(detail, user_message=DECLINED,
+                                          transient=False) from error
+            if isinstance(error, stripe.InvalidRequestError | stripe.IdempotencyError):
+                logger.warning("Stripe refused a request: %s", detail)
+                raise ProviderUnavailable(detail, user_message=REFUSED,
+                                          transient=False) from error
+            raise ProviderUnavailable(detail) from error
 
     def start(self, *, payment, return_url):
         metadata = {"payment_id": str(payment.id), "reference": payment.reference}

@@ -50,9 +50,8 @@ def payment_pay(request, payment_id):
     try:
         url = services.payment_start(payment=payment, return_url=return_url,
                                      actor=request.user)
-    except ProviderUnavailable:
-        messages.error(request, _("The payment service cannot be reached just now. Please "
-                                  "try again in a few minutes."))
+    except ProviderUnavailable as error:
+        messages.error(request, error.user_message)
         return redirect("payments:payment_detail", payment_id=payment.pk)
     except CityhallError as error:
         messages.error(request, error.message)
@@ -66,9 +65,8 @@ def payment_cancel(request, payment_id):
     payment = own_payment(request.user, payment_id)
     try:
         services.payment_cancel(payment=payment, actor=request.user)
-    except ProviderUnavailable:
-        messages.error(request, _("The payment service cannot be reached just now. Please "
-                                  "try again in a few minutes."))
+    except ProviderUnavailable as error:
+        messages.error(request, error.user_message)
     except CityhallError as error:
         messages.error(request, error.message)
     return redirect("payments:payment_detail", payment_id=payment.pk)

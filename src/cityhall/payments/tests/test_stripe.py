@@ -30,6 +30,11 @@ pytestmark = pytest.mark.django_db
 
 PROVIDER_DOWN = ("The payment service cannot be reached just now. Please try again in a few "
                  "minutes.")
+MISCONFIGURED = ("Online payment cannot be used just now because of a set-up problem on the "
+                 "city's side; staff have been told. Please try again later or pay at the "
+                 "counter.")
+REFUSED = ("The payment service did not accept this payment. Please pay at the counter or ask "
+           "the department that charges the fee.")
 
 
 def card_payment(resident, *, amount_yen=3000, purpose="test.order:1", key=None):
@@ -588,14 +593,31 @@ def test_when_the_provider_cannot_be_used_the_resident_is_told_and_nothing_chang
 
     assert response.status_code == 302
     assert response.url == reverse("payments:payment_detail", args=[payment.pk])
+    told = PROVIDER_DOWN if trouble == "down" else MISCONFIGURED
     with translation.override("ja"):
-        expected = gettext(PROVIDER_DOWN)
+        expected = gettext(told)
     assert [str(message) for message in get_messages(response.wsgi_request)] == [expected]
     assert snapshot(payment) == before
     assert payment.checkout_url == "" and payment.provider_session == ""
     if trouble == "wrong key":
         assert [r["status"] for r in fake_stripe.requests] == [401]
         assert fake_stripe.created["checkout.session"] == 0
+
+
+def test_a_payment_stripe_will_not_take_says_so_instead_of_blaming_the_network(
+        client, minato, hanako, fake_stripe):
+    # Stripe takes no card payment under 50 yen: that is a refusal, not an outage.
+    payment = card_payment(hanako, amount_yen=10)
+    before = snapshot(payment)
+
+    response = start(client, hanako, payment)
+
+    assert response.status_code == 302
+    with translation.override("ja"):
+        expected = gettext(REFUSED)
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [expected]
+    assert snapshot(payment) == before
+    assert fake_stripe.created["checkout.session"] == 0
 
 
 def test_the_fake_speaks_stripes_error_shapes(fake_stripe):
