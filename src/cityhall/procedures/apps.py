@@ -62,11 +62,8 @@ class ProceduresConfig(AppConfig):
         register_reference_loader("procedures", load_minato_catalogue)
 
         from .integration import on_status_change
-        from .services import (
-            _status_listeners,
-            notify_applicant_of_change,
-            register_status_listener,
-        )
+        from .services import notify_applicant_of_change, register_status_listener
+        from .services.applications import _status_listeners
 
         for listener in (on_status_change, notify_applicant_of_change):
             if listener not in _status_listeners:

@@ -290,7 +290,7 @@ def test_status_listeners_hear_of_every_change_after_commit(minato, hanako, syst
                                                            django_capture_on_commit_callbacks,
                                                            monkeypatch):
     heard = []
-    monkeypatch.setattr(services, "_status_listeners", [
+    monkeypatch.setattr(services.applications, "_status_listeners", [
         lambda application, status_from: heard.append((status_from, application.status))])
     with django_capture_on_commit_callbacks(execute=True):
         application = submitted(hanako)

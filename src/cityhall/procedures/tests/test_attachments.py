@@ -250,7 +250,7 @@ def test_the_file_is_deleted_when_the_database_write_fails(minato, hanako, stora
     def broken(**kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "audit_record", broken)
+    monkeypatch.setattr(services.attachments, "audit_record", broken)
     with pytest.raises(RuntimeError):
         services.attachment_add(application=application, field=FIELD,
                                 uploaded_file=upload(), actor=hanako.user)

@@ -137,7 +137,7 @@ def test_a_visitor_without_a_record_has_their_details_entered_once(client, minat
     client.post(url, {"action": "facts", "full_name": "ジョン スミス",
                       "date_of_birth": "1990-05-01"})
     visit.refresh_from_db()
-    forms = assemble_forms(procedures=services._visit_procedures(visit), facts=visit.facts)
+    forms = assemble_forms(procedures=services.visit_procedures(visit), facts=visit.facts)
     for form in forms:
         assert dict((key, value) for key, _l, value in form.rows)["full_name"] == \
             "ジョン スミス"
