@@ -449,3 +449,23 @@ class PeriodicTaskRun(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class YearCounter(models.Model):
+    """The last number given out in a year by one numbering sequence (e.g. application
+    references, payment receipts). The row is locked while a number is taken, so numbers are
+    unique and gap-free across web nodes; `core.services.sequence_next` is the only writer."""
+
+    sequence = models.CharField(max_length=50)
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("numbering sequence")
+        verbose_name_plural = _("numbering sequences")
+        default_permissions = ("view",)
+        constraints = [models.UniqueConstraint(fields=["sequence", "year"],
+                                               name="core_yearcounter_one_per_year")]
+
+    def __str__(self):
+        return f"{self.sequence} {self.year}: {self.last}"

@@ -18,6 +18,23 @@ PROFILE_FIELDS = ["family_name", "given_name", "family_name_kana", "given_name_k
                   "accessibility_needs"]
 
 
+def sequence_next(*, sequence: str, year: int) -> int:
+    """The next number of a gap-free yearly sequence. Call it inside the transaction that uses
+    the number: the counter row stays locked until that transaction ends, so a rolled-back
+    write gives its number back and two web nodes never take the same one."""
+    from django.db.models import F
+
+    from .models import YearCounter
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("sequence_next must run inside the transaction that uses the number")
+    counter, _created = YearCounter.objects.select_for_update().get_or_create(
+        sequence=sequence, year=year)
+    YearCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
+    counter.refresh_from_db(fields=["last"])
+    return counter.last
+
+
 def _validate_profile(data: dict) -> None:
     dob = data.get("date_of_birth")
     if isinstance(dob, datetime.date):

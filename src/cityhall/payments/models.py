@@ -190,13 +190,3 @@ class ProviderEvent(models.Model):
 
     def __str__(self):
         return f"{self.provider} {self.event_id}"
-
-
-class ReceiptCounter(models.Model):
-    """The last receipt number of a year, taken under a row lock (gap-free, unique)."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"

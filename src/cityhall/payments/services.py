@@ -11,9 +11,11 @@ from cityhall.core.audit import audit_record
 from cityhall.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import Department
 from cityhall.core.permissions import can
+from cityhall.core.services import sequence_next
 
-from .models import Fee, Method, Payment, ProviderEvent, ReceiptCounter, Refund
+from .models import Fee, Method, Payment, ProviderEvent, Refund
 
+RECEIPT_SEQUENCE = "payments.receipt"  # core.YearCounter: receipt numbers P<year>-NNNNNN
 MAX_AMOUNT_YEN = 10_000_000  # far above any fee; stops typing mistakes at the counter
 
 # How far along a payment is; a status may only be replaced by one further along.
@@ -80,10 +82,7 @@ def fee_catalogue_import(*, data: dict, actor=None) -> dict:
 
 def _next_reference() -> str:
     year = timezone.localdate().year
-    counter, _created = ReceiptCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"P{year}-{counter.last:06d}"
+    return f"P{year}-{sequence_next(sequence=RECEIPT_SEQUENCE, year=year):06d}"
 
 
 def _check_amount(amount_yen) -> int:

@@ -395,17 +395,6 @@ class ApplicationEvent(models.Model):
         return f"{self.status_from} → {self.status_to}"
 
 
-class ReferenceCounter(models.Model):
-    """The last reference number given out in a year; locked while a number is taken, so
-    numbers are unique and gap-free across web nodes."""
-
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
-
-    def __str__(self):
-        return f"{self.year}: {self.last}"
-
-
 # --- hand-off to business systems (電子申請データの業務システム連携) -----------------------------
 
 class IntegrationClient(models.Model):

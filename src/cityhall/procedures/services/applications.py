@@ -23,6 +23,8 @@ __all__ = [
 ]
 
 # Which status may follow which, and who moves it there.
+REFERENCE_SEQUENCE = "procedures.application"  # core.YearCounter: A<year>-NNNNNN
+
 RESIDENT_TRANSITIONS = {
     ("draft", "submitted"), ("returned", "submitted"),
 }
@@ -140,12 +142,9 @@ def _check_attachments(application) -> None:
 
 
 def _next_reference(year: int) -> str:
-    from ..models import ReferenceCounter
+    from cityhall.core.services import sequence_next
 
-    counter, _created = ReferenceCounter.objects.select_for_update().get_or_create(year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"A{year}-{counter.last:06d}"
+    return f"A{year}-{sequence_next(sequence=REFERENCE_SEQUENCE, year=year):06d}"
 
 
 def application_submit(*, application, actor):
