@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from cityhall.core.errors import ValidationFailed
-from cityhall.core.models import Facility
+from cityhall.core.models import Facility, Town
 from cityhall.core.selectors import find_town_in_address
 from cityhall.core.templatetags.cityhall import HAZARD_LABELS
 
@@ -17,9 +17,21 @@ from ..models.shelters import SHELTER_KINDS, Crowding
 
 # WGS84 mean Earth radius (IUGG R1 = (2a + b) / 3), in metres.
 EARTH_RADIUS_M = 6_371_008.8
-# Japan's territory, with its remote islands, lies within these bounds (南鳥島 153.99 E,
-# 沖ノ鳥島 20.42 N, 与那国島 122.93 E, 択捉島 45.56 N); anything outside is not in Japan.
-JAPAN_BOUNDS = {"south": 20.0, "north": 46.0, "west": 122.0, "east": 154.0}
+# Japan's territory as a few boxes (south, west, north, east in degrees): coarse, but they
+# hold every inhabited island of Japan and leave out the neighbours' coasts and islands
+# (Busan, Jeju, Ulleungdo, Taiwan, Shanghai, Vladivostok, Sakhalin).
+JAPAN_BOXES = [
+    (41.3, 139.3, 45.6, 148.9),  # Hokkaido and the islands to its east
+    (36.5, 135.5, 41.6, 142.1),  # northern and eastern Honshu, Sado
+    (33.4, 130.8, 36.5, 142.1),  # western and central Honshu, Shikoku's north, Oki
+    (32.6, 131.0, 33.4, 136.0),  # southern Shikoku and the Kii peninsula
+    (30.9, 128.5, 34.0, 132.1),  # Kyushu, Iki, Goto
+    (34.0, 129.1, 34.75, 129.55),  # Tsushima
+    (24.0, 122.9, 30.9, 131.4),  # the Nansei islands: Amami, Okinawa, Sakishima, Daito
+    (24.0, 138.9, 34.9, 142.3),  # the Izu and Ogasawara islands
+    (20.3, 136.0, 20.5, 136.2),  # Okinotorishima
+    (24.2, 153.9, 24.35, 154.0),  # Minamitorishima
+]
 
 # The hazard codes of Facility.hazards, with their labels (core's single list).
 HAZARDS = HAZARD_LABELS
@@ -55,8 +67,8 @@ def parse_point(text: str) -> tuple[float, float]:
 
 
 def check_in_japan(lat: float, lon: float) -> tuple[float, float]:
-    if not (JAPAN_BOUNDS["south"] <= lat <= JAPAN_BOUNDS["north"]
-            and JAPAN_BOUNDS["west"] <= lon <= JAPAN_BOUNDS["east"]):
+    if not any(south <= lat <= north and west <= lon <= east
+               for south, west, north, east in JAPAN_BOXES):
         raise ValidationFailed(_("This position is outside Japan: shelters can only be "
                                  "searched from a position in Japan."),
                                code="outside_japan", field="near")
@@ -193,10 +205,18 @@ def resolve_address(text: str) -> AddressPoint | None:
     bare = bare.removeprefix("港区")
     town = find_town_in_address(bare)
     if town is None:
-        return None
+        # A town typed without its 丁目 ("元麻布"): the whole town.
+        names = sorted({t.name for t in Town.objects.all() if bare.startswith(t.name)},
+                       key=len, reverse=True)
+        town = Town.objects.filter(name=names[0]).first() if names else None
+        if town is None:
+            return None
+        town_label = town.name
+    else:
+        town_label = town.label
     places = Facility.objects.filter(kind__in=SHELTER_KINDS, latitude__isnull=False)
-    same = list(places.filter(town=town))
-    label = town.label
+    same = list(places.filter(town=town)) if town_label == town.label else []
+    label = town_label
     if not same:
         same = list(places.filter(town__name=town.name))
         label = town.name

@@ -187,6 +187,7 @@ def shelter_status_update(*, facility: Facility, actor, is_open: bool | None = N
         raise ValidationFailed(gettext_lazy("Notes: at most 1000 characters."), field="notes")
 
     with transaction.atomic():
+        now = timezone.now()
         status, _created = ShelterStatus.objects.get_or_create(facility=facility)
         status = ShelterStatus.objects.select_for_update().get(pk=status.pk)
         before = {name: getattr(status, name) for name in UPDATE_FIELDS}
@@ -220,7 +221,7 @@ def shelter_status_update(*, facility: Facility, actor, is_open: bool | None = N
             elif not status.crowding:
                 status.crowding = Crowding.AVAILABLE
             if not status.is_open:
-                status.opened_at = timezone.now()
+                status.opened_at = now
             status.is_open = True
         else:
             status.is_open = False
@@ -237,7 +238,6 @@ def shelter_status_update(*, facility: Facility, actor, is_open: bool | None = N
             event = ShelterStatusChange.Event.FULL
         else:
             event = ShelterStatusChange.Event.UPDATED
-        now = timezone.now()
         status.updated_at = now
         status.updated_by = actor
         status.is_demo = False
