@@ -19,9 +19,9 @@ class Migration(migrations.Migration):
             name='CrowdingThresholds',
             fields=[
                 ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('somewhat_crowded_percent', models.PositiveSmallIntegerField(default=30, verbose_name='somewhat crowded from (%)')),
-                ('crowded_percent', models.PositiveSmallIntegerField(default=60, verbose_name='crowded from (%)')),
-                ('full_percent', models.PositiveSmallIntegerField(default=80, verbose_name='full from (%)')),
+                ('somewhat_crowded_percent', models.PositiveSmallIntegerField(default=30, verbose_name='somewhat crowded from (percent)')),
+                ('crowded_percent', models.PositiveSmallIntegerField(default=60, verbose_name='crowded from (percent)')),
+                ('full_percent', models.PositiveSmallIntegerField(default=80, verbose_name='full from (percent)')),
                 ('updated_at', models.DateTimeField(blank=True, null=True, verbose_name='last updated')),
                 ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='updated by')),
             ],

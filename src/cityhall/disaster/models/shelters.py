@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cityhall.core.models import Facility
 
@@ -30,10 +31,11 @@ SHELTER_KINDS = (Facility.Kind.SHELTER, Facility.Kind.EVACUATION_SITE)
 
 class Crowding(models.TextChoices):
     # The four levels Minato's current system shows, in its words.
-    AVAILABLE = "available", _("Available")  # 空いています
-    SOMEWHAT_CROWDED = "somewhat_crowded", _("Somewhat crowded")  # やや混雑
-    CROWDED = "crowded", _("Crowded")  # 混雑
-    FULL = "full", _("Full")  # 満員
+    AVAILABLE = "available", pgettext_lazy("crowding", "Available")  # 空いています
+    # やや混雑
+    SOMEWHAT_CROWDED = "somewhat_crowded", pgettext_lazy("crowding", "Somewhat crowded")
+    CROWDED = "crowded", pgettext_lazy("crowding", "Crowded")  # 混雑
+    FULL = "full", pgettext_lazy("crowding", "Full")  # 満員
 
 
 class ShelterStatus(models.Model):
@@ -83,8 +85,8 @@ class ShelterStatusChange(models.Model):
     """One change of a shelter's status, as it was after the change (the history)."""
 
     class Event(models.TextChoices):
-        OPENED = "opened", _("Opened")
-        CLOSED = "closed", _("Closed")
+        OPENED = "opened", pgettext_lazy("shelter", "Opened")
+        CLOSED = "closed", pgettext_lazy("shelter", "Closed")
         FULL = "full", _("Became full")
         UPDATED = "updated", _("Updated")
 
@@ -147,9 +149,9 @@ class CrowdingThresholds(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     somewhat_crowded_percent = models.PositiveSmallIntegerField(
-        _("somewhat crowded from (%)"), default=30)
-    crowded_percent = models.PositiveSmallIntegerField(_("crowded from (%)"), default=60)
-    full_percent = models.PositiveSmallIntegerField(_("full from (%)"), default=80)
+        _("somewhat crowded from (percent)"), default=30)
+    crowded_percent = models.PositiveSmallIntegerField(_("crowded from (percent)"), default=60)
+    full_percent = models.PositiveSmallIntegerField(_("full from (percent)"), default=80)
     updated_at = models.DateTimeField(_("last updated"), null=True, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",

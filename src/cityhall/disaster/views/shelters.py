@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
@@ -212,7 +212,8 @@ BOOL_CHOICES = [("", gettext_lazy("Not stated")), ("yes", gettext_lazy("Yes")),
 class ShelterUpdateForm(forms.Form):
     is_open = forms.TypedChoiceField(
         label=gettext_lazy("Open or closed"), widget=forms.RadioSelect,
-        choices=[("open", gettext_lazy("Open")), ("closed", gettext_lazy("Closed"))],
+        choices=[("open", pgettext_lazy("shelter", "Open")),
+                 ("closed", pgettext_lazy("shelter", "Closed"))],
         coerce=lambda value: value == "open")
     crowding = forms.ChoiceField(
         label=gettext_lazy("Crowding"), required=False, widget=forms.RadioSelect,
@@ -302,11 +303,11 @@ def shelter_staff_update(request, code):
 
 class ThresholdsForm(forms.Form):
     somewhat_crowded_percent = forms.IntegerField(
-        label=gettext_lazy("Somewhat crowded from (% of capacity)"), min_value=1,
+        label=gettext_lazy("Somewhat crowded from (percent of capacity)"), min_value=1,
         max_value=100)
-    crowded_percent = forms.IntegerField(label=gettext_lazy("Crowded from (% of capacity)"),
+    crowded_percent = forms.IntegerField(label=gettext_lazy("Crowded from (percent of capacity)"),
                                          min_value=1, max_value=100)
-    full_percent = forms.IntegerField(label=gettext_lazy("Full from (% of capacity)"),
+    full_percent = forms.IntegerField(label=gettext_lazy("Full from (percent of capacity)"),
                                       min_value=1, max_value=100)
 
     def __init__(self, *args, **kwargs):
