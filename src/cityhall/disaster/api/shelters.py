@@ -107,6 +107,16 @@ def _body_geojson(rows, version) -> bytes:
                   else None, "source": GSI_SOURCE})
 
 
+def _cell(value):
+    """A CSV cell; text that a spreadsheet would run as a formula (staff-entered notes) is
+    prefixed with an apostrophe, so that opening the open data file runs nothing."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def _body_csv(rows, encoding) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -121,8 +131,7 @@ def _body_csv(rows, encoding) -> bytes:
             "crowding_ja": CROWDING_JA.get(record["crowding"] or "", ""),
             "pets_ja": {True: "可", False: "不可"}.get(record["pets_allowed"], ""),
         })
-        writer.writerow(["" if record.get(key) is None else record.get(key)
-                         for _header, key in CSV_COLUMNS])
+        writer.writerow([_cell(record.get(key)) for _header, key in CSV_COLUMNS])
     writer.writerow([])
     writer.writerow([GSI_SOURCE])
     return buffer.getvalue().encode(CSV_ENCODINGS[encoding], errors="replace")
@@ -187,7 +196,7 @@ def shelter_collection(request, filters: Query[ShelterFilters]):
                         else "application/json")
         response = HttpResponse(body, content_type=content_type)
     response["Access-Control-Allow-Origin"] = "*"  # open data: any site may read it
-    with_validators(response, etag, modified, max_age=API_MAX_AGE, vary=())
+    with_validators(response, etag, modified, max_age=API_MAX_AGE, vary=(), shared=True)
     patch_vary_headers(response, ["Accept"])
     return response
 

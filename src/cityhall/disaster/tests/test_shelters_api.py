@@ -195,3 +195,13 @@ def test_responses_are_gzipped_for_clients_that_accept_it(client, minato):
 def test_the_api_is_in_the_openapi_document(client, minato):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "/api/v1/shelters" in paths
+
+
+def test_csv_never_carries_a_formula(client, manager, on_commit):
+    open_onarimon(manager, on_commit, notes="=HYPERLINK(\"http://example.com\")",
+                  supplies="+水")
+    rows = list(csv.reader(io.StringIO(get(client, "?format=csv").content.decode("utf-8-sig"))))
+    record = dict(zip(rows[0], rows[1], strict=True))
+    assert record["備考"] == "'=HYPERLINK(\"http://example.com\")"
+    assert record["物資"] == "'+水"
+    assert get(client).json()["shelters"][0]["notes"] == "=HYPERLINK(\"http://example.com\")"

@@ -288,3 +288,10 @@ def test_bad_manager_input_is_a_400_that_changes_nothing(client, manager, other_
     response = client.post(reverse("disaster:shelter_manage"), data, HTTP_ACCEPT_LANGUAGE="ja")
     assert response.status_code == 400
     assert snapshot() == before
+
+
+def test_pages_are_kept_by_the_browser_only(client, minato):
+    response = client.get(LIST, **EN)
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+    assert "Cookie" in response["Vary"] and "Accept-Language" in response["Vary"]

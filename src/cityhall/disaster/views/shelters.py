@@ -64,13 +64,18 @@ def not_modified(request, etag, modified):
     return get_conditional_response(request, etag=etag, last_modified=last_modified)
 
 
-def with_validators(response, etag, modified, *, max_age: int, vary=("Accept-Language",)):
+def with_validators(response, etag, modified, *, max_age: int, vary=("Accept-Language",),
+                    shared: bool = False):
     response["ETag"] = etag
     if modified:
         response["Last-Modified"] = http_date(modified.timestamp())
-    # Browsers and proxies may keep it briefly; the public sees a change within max_age.
-    patch_cache_control(response, public=max_age > 0, max_age=max_age,
-                        must_revalidate=True)
+    # The API may be kept briefly by browsers and proxies (`shared`): the public sees a change
+    # within max_age. Pages carry the visitor's CSRF token and menu, so only the browser
+    # keeps them, and revalidates each time.
+    if shared:
+        patch_cache_control(response, public=True, max_age=max_age, must_revalidate=True)
+    else:
+        patch_cache_control(response, private=True, max_age=max_age, must_revalidate=True)
     patch_vary_headers(response, vary)
     return response
 
