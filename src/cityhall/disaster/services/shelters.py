@@ -338,12 +338,12 @@ def _topic_names(facility: Facility) -> dict[str, str]:
 
 
 def _area_names(office) -> dict[str, str]:
-    names = {}
-    for language in NOTIFY_LANGUAGES:
-        with translation.override(language):
-            name = office.name if language == "ja" else (office.name_en or office.name)
-            names[language] = _("Area: %(name)s") % {"name": name}
-    return names
+    # The same names the notifications engine gives the area topics it makes itself, so that
+    # whichever runs first, the topic keeps one name.
+    area = office.name.removesuffix("総合支所").removesuffix("地区") or office.name
+    area_en = office.name_en.removesuffix(" Branch Office")
+    return {"ja": f"{area}地区のお知らせ", "en": f"{area_en} area",
+            "zh-hans": f"{area}地区通知", "ko": f"{area} 지구 소식"}
 
 
 def shelter_topics_ensure() -> int:
@@ -355,7 +355,8 @@ def shelter_topics_ensure() -> int:
     from cityhall.notifications.services import topic_ensure
 
     count = 0
-    for office in BranchOffice.objects.all():
+    # One area per 総合支所; the main city hall serves no area of its own.
+    for office in BranchOffice.objects.filter(is_main_office=False):
         topic_ensure(key=f"area:{office.code}", names=_area_names(office), kind="area",
                      area_code=office.code)
         count += 1
@@ -407,7 +408,7 @@ def _publish_status_change(change_id: int) -> None:
     keys = [f"shelter:{facility.code}"]
     topic_ensure(key=keys[0], names=_topic_names(facility), kind="shelter",
                  area_code=facility.branch_office.code if facility.branch_office else "")
-    if facility.branch_office:
+    if facility.branch_office and not facility.branch_office.is_main_office:
         keys.append(f"area:{facility.branch_office.code}")
         topic_ensure(key=keys[1], names=_area_names(facility.branch_office), kind="area",
                      area_code=facility.branch_office.code)

@@ -36,11 +36,12 @@ def topic_keys():
 
 def test_topics_for_every_shelter_and_area(minato):
     count = services.shelter_topics_ensure()
-    assert count == 6 + 144
+    assert count == 5 + 144  # the five 総合支所 areas, and every place
     keys = topic_keys()
     assert f"shelter:{ONARIMON_JHS}" in keys
     assert {"area:shiba", "area:azabu", "area:akasaka", "area:takanawa",
             "area:shibaura-konan"} <= keys
+    assert "area:main" not in keys
     assert services.shelter_topics_ensure() == count  # idempotent
     assert topic_keys() == keys
 
