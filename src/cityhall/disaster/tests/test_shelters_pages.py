@@ -295,3 +295,15 @@ def test_pages_are_kept_by_the_browser_only(client, minato):
     assert "private" in response["Cache-Control"]
     assert "public" not in response["Cache-Control"]
     assert "Cookie" in response["Vary"] and "Accept-Language" in response["Vary"]
+
+
+def test_a_new_head_count_on_the_form_changes_the_level(client, shelter_clerk):
+    client.force_login(shelter_clerk)
+    client.post(update_url(), {**FORM, "capacity": "100", "head_count": "10"})
+    assert ShelterStatus.objects.get(facility__code=ONARIMON_JHS).crowding == "available"
+    form = client.get(update_url()).context["form"]
+    assert form.initial["crowding"] == ""  # the form starts in "from the head count"
+    data = {**FORM, **{k: v for k, v in form.initial.items() if v is not None},
+            "is_open": "open", "head_count": "85", "pets_allowed": "yes"}
+    assert client.post(update_url(), data).status_code == 302
+    assert ShelterStatus.objects.get(facility__code=ONARIMON_JHS).crowding == "full"

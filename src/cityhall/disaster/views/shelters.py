@@ -296,8 +296,11 @@ def shelter_staff_update(request, code):
             "form": form, "facility": facility, "status": status}, status=400)
     initial = {"is_open": "open" if status and status.is_open else "closed"}
     if status:
+        # With a head count on record, the form starts in "work it out from the head count",
+        # so that a new count entered on the day changes the level without a second tap.
+        derived = status.head_count is not None and bool(status.capacity)
         initial.update({
-            "crowding": status.crowding, "head_count": status.head_count,
+            "crowding": "" if derived else status.crowding, "head_count": status.head_count,
             "capacity": status.capacity, "supplies": status.supplies, "notes": status.notes,
             "pets_allowed": {True: "yes", False: "no"}.get(status.pets_allowed, "")})
     return render(request, "disaster/shelters/staff_update.html", {

@@ -28,6 +28,8 @@
       attribution: element.dataset.attribution, maxZoom: 18, minZoom: 5
     }).addTo(map);
     var bounds = [];
+    // Open places are drawn last, so that closed ones never hide them.
+    places.sort(function (a, b) { return (a.s === "closed" ? 0 : 1) - (b.s === "closed" ? 0 : 1); });
     places.forEach(function (place) {
       var marker = L.circleMarker([place.a, place.o], {
         radius: place.s === "closed" ? 5 : 9, weight: 2, color: "#1a1a1a",
