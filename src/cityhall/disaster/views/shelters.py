@@ -327,16 +327,19 @@ class ThresholdsForm(forms.Form):
                 "max_value": gettext_lazy("Enter a number from 1 to 100.")})
 
 
-class AssignmentForm(forms.Form):
-    shelter = forms.CharField(label=gettext_lazy("Shelter ID (共通ID)"), max_length=40,
-                              help_text=gettext_lazy("e.g. E1310300033111"))
-    staff_email = forms.EmailField(label=gettext_lazy("Staff member's email address"))
+class ShelterChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.name} ({obj.code})"
 
-    def clean_shelter(self):
-        try:
-            return services.shelter_get(self.cleaned_data["shelter"].strip())
-        except CityhallError as error:
-            raise forms.ValidationError(error.message) from None
+
+class AssignmentForm(forms.Form):
+    # A list to choose from rather than a 14-character ID to type on a phone.
+    shelter = ShelterChoiceField(
+        label=gettext_lazy("Shelter"), to_field_name="code",
+        queryset=Facility.objects.filter(kind__in=SHELTER_KINDS).order_by("name_kana", "name",
+                                                                          "code"),
+        error_messages={"invalid_choice": gettext_lazy("There is no shelter with this ID.")})
+    staff_email = forms.EmailField(label=gettext_lazy("Staff member's email address"))
 
     def clean_staff_email(self):
         user = get_user_model().objects.filter(
@@ -396,7 +399,5 @@ def shelter_manage(request):
         "facility", "staff__staff_profile").order_by("facility__name_kana", "staff__email")
     return render(request, "disaster/shelters/manage.html", {
         "thresholds_form": thresholds_form, "assignment_form": assignment_form,
-        "assignments": assignments, "thresholds": thresholds,
-        "shelters": Facility.objects.filter(kind__in=SHELTER_KINDS).order_by("name_kana")},
-        status=status)
+        "assignments": assignments, "thresholds": thresholds}, status=status)
 
