@@ -307,3 +307,11 @@ def test_a_new_head_count_on_the_form_changes_the_level(client, shelter_clerk):
             "is_open": "open", "head_count": "85", "pets_allowed": "yes"}
     assert client.post(update_url(), data).status_code == 302
     assert ShelterStatus.objects.get(facility__code=ONARIMON_JHS).crowding == "full"
+
+
+def test_the_public_pages_answer_head_and_refuse_post(client, minato):
+    assert client.head(LIST).status_code == 200
+    assert client.post(LIST).status_code == 405
+    detail = reverse("disaster:shelter_detail", args=[ONARIMON_JHS])
+    assert client.head(detail).status_code == 200
+    assert client.post(detail).status_code == 405

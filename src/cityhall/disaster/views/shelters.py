@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.gzip import gzip_page
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cityhall.core.errors import CityhallError, ValidationFailed
 from cityhall.core.models import Facility
@@ -134,7 +134,7 @@ def _crowding_labels():
     return {value: label for value, label in Crowding.choices}
 
 
-@require_GET
+@require_safe
 @gzip_page
 @csp_override({"img-src": ["'self'", "data:", GSI_TILES]})
 def shelter_list(request):
@@ -185,7 +185,7 @@ def shelter_list(request):
     return response
 
 
-@require_GET
+@require_safe
 @gzip_page
 @csp_override({"img-src": ["'self'", "data:", GSI_TILES]})
 def shelter_detail(request, code):
