@@ -10,7 +10,7 @@ MANAGE := $(UV) run --frozen python manage.py
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/cityhall
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install pdf-deps lint test-deps test-sqlite test-postgres messages static bench
+.PHONY: run test install pdf-deps lint test-deps test-sqlite test-postgres messages static bench bench-deps
 
 $(UV):
 	python3 -m pip install --quiet --user uv
@@ -83,9 +83,19 @@ static:
 	npm ci && scripts/vendor-static
 
 # Benchmarks print their figures beside a baseline measured in the same run.
-BENCHES := bench/core_bench.py bench/procedures_bench.py bench/payments_bench.py bench/bookings_bench.py
+BENCHES := bench/core_bench.py bench/procedures_bench.py bench/payments_bench.py bench/bookings_bench.py bench/shelters_api_bench.py
+# The shelter API bench drives the app with wrk beside nginx (Debian packages).
+BENCH_PACKAGES := wrk nginx-light
 
-bench: install
+bench-deps:
+	@if ! command -v wrk >/dev/null || { ! command -v nginx >/dev/null && ! [ -x /usr/sbin/nginx ]; }; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES) >/dev/null 2>&1 || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES) >/dev/null)) && \
+	    echo "installed wrk and nginx for the benchmarks"; \
+	  else echo "the shelter API bench needs: $(BENCH_PACKAGES) (install them with your package manager)"; fi; fi
+
+bench: install bench-deps
 	@for b in $(BENCHES); do echo "== $$b (SQLite)"; $(UV) run --frozen python $$b || exit 1; done
 	@if pg_isready -q -h 127.0.0.1 -p 5432; then for b in $(BENCHES); do \
 	  echo "== $$b (PostgreSQL)"; \

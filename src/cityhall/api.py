@@ -58,3 +58,10 @@ for config in apps.get_app_configs():
     except ImportError:
         continue
     api.add_router(f"/{config.label}/", router)
+
+# The public shelter status API at exactly /api/v1/shelters (取組12): the address that open
+# data users and other cities' systems are given, kept short and stable.
+# Imported by name, like the routers above, so that core (whose test URLs load this module)
+# never imports a domain app.
+if apps.is_installed("cityhall.disaster"):
+    api.add_router("/shelters", import_string("cityhall.disaster.api.shelters.public_router"))

@@ -58,3 +58,17 @@ def register_reference_loader(name: str, loader) -> None:
 
 def reference_loaders() -> list[tuple[str, object]]:
     return sorted(_reference_loaders.items())
+
+
+_demo_loaders: dict[str, object] = {}
+
+
+def register_demo_loader(name: str, loader) -> None:
+    """Let an app load its own invented demo state (marked as demo) when `load_minato_demo`
+    runs, after the reference data and the demo personas. `loader()` must be idempotent and
+    return a short description of what it loaded."""
+    _demo_loaders[name] = loader
+
+
+def demo_loaders() -> list[tuple[str, object]]:
+    return sorted(_demo_loaders.items())

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 
 LOCALE = Path(settings.LOCALE_PATHS[0])
-ENTRY = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$')
+ENTRY = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$')
 
 
 def read_po(path: Path) -> list[dict]:
@@ -24,7 +24,8 @@ def read_po(path: Path) -> list[dict]:
             continue
         if match := ENTRY.match(line):
             key = match.group(1)
-            if key == "msgid" and current:
+            # An entry starts at its msgctxt (pgettext) or, without one, at its msgid.
+            if (key == "msgctxt" or (key == "msgid" and "msgid" in current)) and current:
                 entries.append(current)
                 current = {}
             current[key] = match.group(2)
@@ -50,5 +51,8 @@ def test_catalogue_is_complete_and_compiled(language):
         catalog = gettext.GNUTranslations(handle)._catalog
     compiled = {key[0] if isinstance(key, tuple) else key for key in catalog if key}
     # .po strings use C escapes, which Python's string literal syntax reads the same way.
-    missing = [e["msgid"] for e in entries if ast.literal_eval(f'"{e["msgid"]}"') not in compiled]
+    # A pgettext entry is compiled under "context\x04msgid".
+    missing = [e["msgid"] for e in entries if ast.literal_eval(
+        f'"{e["msgctxt"]}\\x04{e["msgid"]}"' if "msgctxt" in e else f'"{e["msgid"]}"')
+        not in compiled]
     assert missing == [], "django.mo is older than django.po: run `make messages`"

@@ -28,6 +28,11 @@ class Command(BaseCommand):
                 load_staff_persona(persona)
             for persona in demo.RESIDENTS.values():
                 load_resident_persona(persona)
+        from cityhall.core.registry import demo_loaders
+
+        # The installed apps' invented demo state, which may refer to the personas above.
+        for _name, loader in demo_loaders():
+            loader()
         self.stdout.write(self.style.SUCCESS(
             f"Loaded {municipality.name}: {BranchOffice.objects.count()} offices, "
             f"{Town.objects.count()} towns, {count} shelters and evacuation sites, "

@@ -1,0 +1,1 @@
+"""Named queries of the disaster app, one module per subject."""
