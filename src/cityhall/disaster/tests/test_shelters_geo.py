@@ -7,9 +7,9 @@ import math
 import pytest
 
 from cityhall.core.errors import ValidationFailed
+from cityhall.core.geo import EARTH_RADIUS_M, haversine_m
 from cityhall.disaster import services
 from cityhall.disaster.selectors import shelters as selectors
-from cityhall.disaster.selectors.shelters import EARTH_RADIUS_M, haversine_m
 
 from .shelters_fixtures import NANZAN_ES, ONARIMON_JHS, shelter
 
