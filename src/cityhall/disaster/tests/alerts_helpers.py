@@ -13,14 +13,14 @@ CAP_NS = "{urn:oasis:names:tc:emergency:cap:1.2}"
 NOW = timezone.now
 
 
-@pytest.fixture
-def composer(staff_persona):
+@pytest.fixture(name="composer")
+def composer_fixture(staff_persona):
     """芝 支所長 (branch manager): composes alerts (and may approve other people's)."""
     return staff_persona("shiba_manager")
 
 
-@pytest.fixture
-def approver(staff_persona):
+@pytest.fixture(name="approver")
+def approver_fixture(staff_persona):
     """The system administrator: the second person who approves."""
     return staff_persona("admin")
 
@@ -51,6 +51,13 @@ def snapshot():
                 "identifier", "state", "sent", "approved_by", "msg_type")),
             list(AuditEvent.objects.filter(action__startswith="alert.")
                  .order_by("sequence").values_list("action", flat=True)))
+
+
+def parse_xml(document):
+    """Parse a CAP or Atom document this app produced (never outside input)."""
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(document)  # noqa: S314 - our own output
 
 
 def later(hours=1) -> datetime.datetime:

@@ -8,15 +8,15 @@ import pytest
 
 pytest.importorskip("cityhall.notifications")
 
-from django.apps import apps  # noqa: E402
+from django.apps import apps
 
-from cityhall.disaster import services  # noqa: E402
-from cityhall.disaster.alerts_tasks import message_texts, send_alert, topic_keys  # noqa: E402
-from cityhall.disaster.registrations.alerts import signage_items  # noqa: E402
+from cityhall.disaster import services
+from cityhall.disaster.alerts_tasks import message_texts, send_alert, topic_keys
+from cityhall.disaster.registrations.alerts import signage_items
 
-from .alerts_helpers import (  # noqa: E402, F401 - fixtures
-    approver,
-    composer,
+from .alerts_helpers import (  # noqa: F401 - fixtures
+    approver_fixture,
+    composer_fixture,
     level4,
     publish,
     published_level4,

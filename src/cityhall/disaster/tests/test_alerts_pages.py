@@ -6,7 +6,6 @@ in ja/en/zh-hans/ko, the CAP documents, the Atom feed and the JSON API. Bad inpu
 that changes nothing, never a 500."""
 
 import datetime
-import xml.etree.ElementTree as ET
 from urllib.parse import urlparse
 
 import pytest
@@ -18,9 +17,10 @@ from cityhall.disaster.models import Alert
 
 from .alerts_helpers import (  # noqa: F401 - fixtures
     CAP_NS,
-    approver,
-    composer,
+    approver_fixture,
+    composer_fixture,
     level4,
+    parse_xml,
     publish,
     published_level4,
     snapshot,
@@ -290,7 +290,7 @@ def test_the_cap_document_url(client, composer, approver):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/cap+xml; charset=utf-8"
     assert alerts_cap.validation_errors(response.content) == []
-    root = ET.fromstring(response.content)
+    root = parse_xml(response.content)
     assert root.find(f"{CAP_NS}identifier").text == alert.identifier
     web = root.find(f"{CAP_NS}info/{CAP_NS}web").text
     assert web == f"http://testserver/alerts/{alert.identifier}/"
@@ -303,7 +303,7 @@ def test_the_atom_feed_links_each_cap_document(client, composer, approver):
     response = client.get("/alerts/feed.atom")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
-    feed = ET.fromstring(response.content)
+    feed = parse_xml(response.content)
     assert feed.tag == f"{ATOM}feed"
     for required in ("id", "title", "updated"):
         assert feed.find(f"{ATOM}{required}") is not None
@@ -317,7 +317,7 @@ def test_the_atom_feed_links_each_cap_document(client, composer, approver):
         cap = client.get(urlparse(link).path)
         assert cap.status_code == 200
         assert alerts_cap.validation_errors(cap.content) == []
-        msg_types.append(ET.fromstring(cap.content).find(f"{CAP_NS}msgType").text)
+        msg_types.append(parse_xml(cap.content).find(f"{CAP_NS}msgType").text)
     assert sorted(msg_types) == ["Alert", "Cancel", "Update"]
 
 

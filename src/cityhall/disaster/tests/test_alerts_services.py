@@ -13,8 +13,8 @@ from cityhall.disaster.alerts_tasks import alerts_housekeeping
 from cityhall.disaster.models import Alert
 
 from .alerts_helpers import (  # noqa: F401 - fixtures
-    approver,
-    composer,
+    approver_fixture,
+    composer_fixture,
     level4,
     publish,
     published_level4,
