@@ -31,8 +31,10 @@ pytestmark = [
 
 @pytest.fixture(autouse=True)
 def _tasks_at_once(settings):
+    # Every queue the project declares (the engine sends on its own "notifications" queue).
+    queues = list(getattr(settings, "TASK_QUEUES", None) or ["default"])
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
-                                  "QUEUES": ["default"]}}
+                                  "QUEUES": queues}}
 
 
 def stored_message(dedupe_key):

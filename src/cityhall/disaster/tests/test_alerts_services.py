@@ -4,7 +4,7 @@ cancel and expire; every refusal changes nothing, and each step is in the audit 
 import datetime
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cityhall.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import AuditEvent
@@ -95,7 +95,7 @@ def test_a_resident_cannot_compose(hanako):
 
 def test_an_alert_without_an_area_cannot_be_submitted_or_published(composer, approver):
     alert = level4(composer, area_codes=[])
-    with pytest.raises(ValidationFailed) as refused:
+    with pytest.raises(ValidationFailed) as refused, translation.override("en"):
         services.alert_submit(alert=alert, actor=composer)
     assert refused.value.code == "incomplete"
     assert "area" in str(refused.value.message)
@@ -112,7 +112,8 @@ def test_missing_text_expiry_or_cap_fields_block_publishing(composer):
     Alert.objects.filter(pk=alert.pk).update(expires=None, urgency="",
                                              texts={"ja": {"headline": ""}})
     alert.refresh_from_db()
-    problems = [str(problem) for problem in services.alert_problems(alert)]
+    with translation.override("en"):
+        problems = [str(problem) for problem in services.alert_problems(alert)]
     assert any("headline" in problem for problem in problems)
     assert any("expires" in problem for problem in problems)
     assert any("urgency" in problem for problem in problems)
