@@ -173,6 +173,15 @@ def test_unknown_pages_are_404(as_user, composer):
     assert client.get(reverse("disaster:alert_cap", args=["JP-x"])).status_code == 404
 
 
+@pytest.mark.parametrize("identifier", ["%00", "JP%00x", "a%20b", "<script>", "x" * 300])
+def test_odd_identifiers_are_not_found(as_user, composer, identifier):
+    for path in (f"/alerts/{identifier}/", f"/alerts/{identifier}.xml"):
+        assert as_user(None).get(path).status_code == 404
+    client = as_user(composer)
+    assert client.get(f"/alerts/staff/{identifier}/").status_code == 404
+    assert client.post(f"/alerts/staff/{identifier}/approve/").status_code in (403, 404)
+
+
 def test_drafts_are_not_public(client, composer):
     alert = level4(composer)
     assert client.get(reverse("disaster:alert_detail", args=[alert.identifier])) \

@@ -3,6 +3,8 @@ ja/en/zh-hans/ko, its CAP 1.2 document, the Atom feed of CAP documents, and the 
 to compose (from a template or as free text), preview in the four languages, submit, approve
 and publish, update and cancel. Views parse, check access, call one service and render."""
 
+import re
+
 from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -26,9 +28,14 @@ PUBLIC_STATES = (Alert.State.PUBLISHED, Alert.State.SUPERSEDED, Alert.State.CANC
                  Alert.State.EXPIRED)
 LANGUAGE_NAMES = {"ja": "日本語", "en": "English", "zh-hans": "简体中文", "ko": "한국어"}
 CAP_CONTENT_TYPE = "application/cap+xml; charset=utf-8"
+# Identifiers this app makes (JP-131032-20310602T143000-1a2b3c4d); anything else in the URL
+# is "not found" without touching the database (PostgreSQL refuses NUL characters outright).
+IDENTIFIER = re.compile(r"^[A-Za-z0-9._:-]{1,120}$")
 
 
 def _public_alert(identifier) -> Alert:
+    if not IDENTIFIER.match(identifier or ""):
+        raise Http404
     alert = Alert.objects.filter(identifier=identifier, state__in=PUBLIC_STATES,
                                  sent__isnull=False).prefetch_related("branch_offices").first()
     if alert is None:
@@ -131,6 +138,8 @@ def alert_feed(request):
 # --- staff ------------------------------------------------------------------------------------
 
 def _staff_alert(identifier) -> Alert:
+    if not IDENTIFIER.match(identifier or ""):
+        raise NotFoundError()
     alert = Alert.objects.select_related("created_by", "approved_by", "original") \
         .prefetch_related("branch_offices").filter(identifier=identifier).first()
     if alert is None:
