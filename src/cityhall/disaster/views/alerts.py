@@ -3,6 +3,7 @@ ja/en/zh-hans/ko, its CAP 1.2 document, the Atom feed of CAP documents, and the 
 to compose (from a template or as free text), preview in the four languages, submit, approve
 and publish, update and cancel. Views parse, check access, call one service and render."""
 
+import datetime
 import re
 
 from django.contrib import messages
@@ -68,13 +69,16 @@ def alert_list(request):
     active = list(services.active_alerts(now))
     recent = list(Alert.objects.filter(state__in=PUBLIC_STATES, sent__isnull=False)
                   .exclude(pk__in=[alert.pk for alert in active])
-                  .filter(sent__gte=now - timezone.timedelta(days=30))
+                  .filter(sent__gte=now - datetime.timedelta(days=30))
                   .prefetch_related("branch_offices").order_by("-sent")[:50])
-    rows = lambda alerts: [  # noqa: E731 - a local helper read once below
-        {"alert": alert, "headline": alert.text(language if alert.is_translated(language)
-                                                else "ja", "headline"),
-         "translated": alert.is_translated(language), "areas": _area_text(alert, language)}
-        for alert in alerts]
+
+    def rows(alerts):
+        return [{"alert": alert,
+                 "headline": alert.text(language if alert.is_translated(language) else "ja",
+                                        "headline"),
+                 "translated": alert.is_translated(language),
+                 "areas": _area_text(alert, language)} for alert in alerts]
+
     return render(request, "disaster/alerts/list.html", {
         "active": rows(active), "recent": rows(recent), "language": language})
 
@@ -107,7 +111,7 @@ def alert_feed(request):
     aggregators of CAP feeds read: each entry links to one CAP 1.2 document."""
     now = timezone.now()
     alerts = (Alert.objects.filter(state__in=PUBLIC_STATES, sent__isnull=False,
-                                   sent__gte=now - timezone.timedelta(days=30))
+                                   sent__gte=now - datetime.timedelta(days=30))
               .order_by("-sent")[:100])
     base = request.build_absolute_uri("/").rstrip("/")
     from cityhall.core.selectors import current_municipality
