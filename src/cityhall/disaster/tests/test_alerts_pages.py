@@ -339,3 +339,13 @@ def test_the_api_lists_alerts_in_force(client, composer, approver):
     assert item["texts"]["ko"]["headline"] == alert.texts["ko"]["headline"]
     assert item["areas"] == ["shiba", "azabu"] or sorted(item["areas"]) == ["azabu", "shiba"]
     assert item["cap_url"].endswith(f"/alerts/{alert.identifier}.xml")
+
+
+def test_portal_and_back_office_link_to_the_alerts(as_user, staff_persona, composer):
+    assert reverse("disaster:alert_list") in as_user(None).get(reverse("core:home")) \
+        .content.decode()
+    staff_home = reverse("core:staff_home")
+    assert reverse("disaster:alert_staff_list") in as_user(composer).get(staff_home) \
+        .content.decode()
+    clerk_page = as_user(staff_persona("shiba_clerk")).get(staff_home).content.decode()
+    assert reverse("disaster:alert_staff_list") not in clerk_page
