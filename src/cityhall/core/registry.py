@@ -72,3 +72,41 @@ def register_demo_loader(name: str, loader) -> None:
 
 def demo_loaders() -> list[tuple[str, object]]:
     return sorted(_demo_loaders.items())
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A notice shown at the top of every portal page (e.g. a published emergency alert).
+
+    `lang` names the language of `title` when it is not the page's (text that was not
+    translated); `note` then says so in the page's language."""
+    key: str
+    title: str
+    url: str = ""
+    level: str = "warning"  # "emergency", "warning" or "info"
+    lang: str = ""
+    note: str = ""
+
+
+_banner_providers: dict[str, object] = {}
+
+
+def register_banner_provider(key: str, provider) -> None:
+    """`provider(request)` returns the banners to show now (a list, usually empty). An app
+    registers one in `AppConfig.ready()`; core never imports the app."""
+    _banner_providers[key] = provider
+
+
+def site_banners(request) -> list[Banner]:
+    """Every registered provider's banners, emergencies first. A failing provider is logged
+    and skipped: a banner must never take the portal down with it."""
+    import logging
+
+    banners: list[Banner] = []
+    for key, provider in sorted(_banner_providers.items()):
+        try:
+            banners.extend(provider(request))
+        except Exception:
+            logging.getLogger(__name__).exception("Banner provider %s failed", key)
+    order = {"emergency": 0, "warning": 1, "info": 2}
+    return sorted(banners, key=lambda banner: order.get(banner.level, 3))
