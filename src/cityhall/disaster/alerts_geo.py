@@ -7,20 +7,8 @@ away is refused rather than published."""
 import re
 from itertools import pairwise
 
-# Japan's territory as a few boxes (lat_min, lat_max, lon_min, lon_max): the Ryukyus, Kyushu
-# with Goto and Tsushima, Honshu and Shikoku with the Izu islands, Hokkaido with the northern
-# islands, Ogasawara, Okinotorishima and Minamitorishima. They leave out the neighbours'
-# cities (Busan, Seoul, Jeju, Taipei, Shanghai, Vladivostok, Sakhalin), so that a swapped
-# lat/lon or a typo is refused rather than published; it is a plausibility check, not a border.
-JAPAN_BOXES = (
-    (24.0, 30.5, 122.9, 131.5),
-    (30.5, 34.8, 128.5, 132.5),
-    (32.4, 41.6, 132.0, 142.2),
-    (41.3, 45.6, 139.3, 148.9),
-    (24.0, 27.8, 140.8, 142.4),
-    (20.3, 20.5, 136.0, 136.2),
-    (24.2, 24.4, 153.9, 154.0),
-)
+from cityhall.core.geo import in_japan
+
 MAX_RADIUS_KM = 100.0
 
 _NUMBER = r"-?\d+(?:\.\d+)?"
@@ -35,11 +23,6 @@ class AreaError(ValueError):
     def __init__(self, code: str):
         self.code = code
         super().__init__(code)
-
-
-def in_japan(lat: float, lon: float) -> bool:
-    return any(lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
-               for lat_min, lat_max, lon_min, lon_max in JAPAN_BOXES)
 
 
 def _point(text: str) -> tuple[float, float]:

@@ -52,7 +52,7 @@ def test_bad_polygons_are_refused(polygon, code):
     (35.6581, 139.7516), (26.2124, 127.6809), (43.0621, 141.3544), (24.4667, 122.9333),
     (27.0944, 142.1919), (34.2, 129.3), (33.59, 130.40), (34.39, 132.46)])
 def test_places_in_japan_are_in_japan(lat, lon):
-    from cityhall.disaster.alerts_geo import in_japan
+    from cityhall.core.geo import in_japan
 
     assert in_japan(lat, lon)
 
