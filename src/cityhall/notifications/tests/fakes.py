@@ -213,5 +213,6 @@ class FakePush(_Server):
         if answer != 201:
             return self.refuse(ident, answer, "answer")
         with self.lock:
-            self.received.append((ident, dict(headers), json.loads(plain)))
+            self.received.append((ident, {k.lower(): v for k, v in headers.items()},
+                                  json.loads(plain)))
         return 201, {"Location": f"{self.url}/message/{uuid.uuid4().hex}"}, None
