@@ -209,6 +209,9 @@ class LineWebhookEvent(models.Model):
     event_id = models.CharField(max_length=64, unique=True)
     received_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):
+        return self.event_id
+
 
 def new_uuid() -> str:
     return str(uuid.uuid4())

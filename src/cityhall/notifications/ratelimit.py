@@ -30,7 +30,7 @@ def take(channel_code: str, tokens: int = 1, *, now=None) -> bool:
     except ValueError:  # the key expired between add and incr
         cache.add(key, tokens, timeout=5)
         used = tokens
-    return used <= rate or tokens > rate and used == tokens
+    return used <= rate or (tokens > rate and used == tokens)
 
 
 def acquire(channel_code: str, tokens: int = 1, *, sleep=time.sleep, clock=time.time,

@@ -49,6 +49,7 @@ __all__ = [
     "message_expand",
     "message_progress",
     "message_publish",
+    "messages_with_due_deliveries",
     "notice_deliver",
     "push_subscribe",
     "subscription_email_confirm",
@@ -219,6 +220,7 @@ def message_expand(*, message_id: int, batch_size: int | None = None) -> int:
         cursor = batch[-1].pk
     Message.objects.filter(pk=message.pk).exclude(fanout_state=Message.FanOut.DONE).update(
         fanout_state=Message.FanOut.EXPANDED)
+    _finish_if_done(message)  # nothing to send (no subscribers, inbox only): done now
     return inserted
 
 
@@ -317,12 +319,16 @@ def deliveries_send(*, message_id: int, channel_code: str, max_batches: int | No
     channel = get_channel(channel_code)
     for variant in channel.variants(message):
         while max_batches is None or counts["batches"] < max_batches:
-            tokens = 1 if channel_code == Delivery.Channel.LINE else channel.batch_size
-            if not ratelimit.acquire(channel_code, tokens, max_wait_seconds=10):
-                counts["rate_limited"] = True
-                break
             batch = _claim(message, channel, variant, channel.batch_size)
             if not batch:
+                break
+            # One token per request: a LINE multicast is one request, an email one each.
+            tokens = 1 if channel_code == Delivery.Channel.LINE else len(batch)
+            if not ratelimit.acquire(channel_code, tokens, max_wait_seconds=10):
+                Delivery.objects.filter(pk__in=[d.pk for d in batch],
+                                        status=Status.SENDING).update(
+                    status=Status.QUEUED, attempts=F("attempts") - 1)
+                counts["rate_limited"] = True
                 break
             try:
                 outcomes = channel.send(message, batch)
@@ -378,6 +384,14 @@ def deliveries_recover_stale(*, older_than_seconds: int | None = None) -> dict:
                               last_error="interrupted: outcome unknown, not sent again")
     return {"requeued": requeued, "inbox": inbox, "failed": failed,
             "messages": sorted(messages)}
+
+
+def messages_with_due_deliveries(*, grace_seconds: int = 60) -> list[int]:
+    """Messages with queued deliveries due for over `grace_seconds` (no sender took them)."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=grace_seconds)
+    return list(Delivery.objects.filter(status=Status.QUEUED, created_at__lt=cutoff)
+                .filter(Q(not_before__isnull=True) | Q(not_before__lt=cutoff))
+                .values_list("message_id", flat=True).distinct()[:1000])
 
 
 def message_progress(message) -> dict:
@@ -449,10 +463,10 @@ def notice_deliver(notice) -> Message:
         # Sent now (we are in a background task already); a row sent before is not claimed.
         result = deliveries_send(message_id=message.pk, channel_code="email")
         if result["next_due"]:
-            from .tasks import deliveries_send_task
+            from .tasks import enqueue_send_later
 
-            transaction.on_commit(lambda: deliveries_send_task.using(
-                run_after=result["next_due"]).enqueue(message.pk, "email"))
+            transaction.on_commit(lambda: enqueue_send_later(message.pk, "email",
+                                                             result["next_due"]))
     return message
 
 

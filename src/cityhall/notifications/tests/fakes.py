@@ -38,7 +38,7 @@ class _Server:
             def log_message(self, *args):
                 pass
 
-            def do_POST(self):  # noqa: N802 - http.server's name
+            def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 status, headers, payload = owner.handle(self.path, self.headers, body)
@@ -70,7 +70,7 @@ class _Server:
 
 
 class FakeLine(_Server):
-    def __init__(self, token="test-access-token"):
+    def __init__(self, token="test-access-token"):  # noqa: S107
         super().__init__()
         self.token = token
         self.requests = []  # every multicast request received: (retry key, body, status)

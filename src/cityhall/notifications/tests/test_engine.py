@@ -54,7 +54,7 @@ class Recorder(Channel):
                 for d in deliveries]
 
 
-class WorkerKilled(BaseException):  # noqa: N818 - stands for SIGKILL, not an error
+class WorkerKilled(BaseException):
     pass
 
 
