@@ -83,7 +83,7 @@ static:
 	npm ci && scripts/vendor-static
 
 # Benchmarks print their figures beside a baseline measured in the same run.
-BENCHES := bench/core_bench.py bench/procedures_bench.py bench/payments_bench.py bench/bookings_bench.py
+BENCHES := bench/core_bench.py bench/procedures_bench.py bench/payments_bench.py bench/bookings_bench.py bench/notifications_fanout_bench.py
 
 bench: install
 	@for b in $(BENCHES); do echo "== $$b (SQLite)"; $(UV) run --frozen python $$b || exit 1; done

@@ -28,7 +28,7 @@ def _senders(message_id: int) -> None:
             deliveries_send_task.enqueue(message_id, channel, worker)
 
 
-@durable_task(queue_name=QUEUE, max_attempts=8, backoff_seconds=10, priority=10)
+@durable_task(queue_name=QUEUE, max_attempts=8, backoff_seconds=10)
 def message_fan_out(message_id: int) -> int:
     from . import services
 
@@ -37,7 +37,7 @@ def message_fan_out(message_id: int) -> int:
     return inserted
 
 
-@durable_task(queue_name=QUEUE, max_attempts=8, backoff_seconds=10, priority=10)
+@durable_task(queue_name=QUEUE, max_attempts=8, backoff_seconds=10)
 def deliveries_send_task(message_id: int, channel: str, worker: int = 0) -> dict:
     from . import services
 
