@@ -194,15 +194,23 @@ def message_expand(*, message_id: int, batch_size: int | None = None) -> int:
     Message.objects.filter(pk=message.pk, fanout_state=Message.FanOut.PENDING).update(
         fanout_state=Message.FanOut.EXPANDING)
     topic_ids = list(message.topics.values_list("pk", flat=True))
-    members = Subscription.topics.through.objects.filter(
-        topic_id__in=topic_ids).values("subscription_id")
+    members = Subscription.topics.through.objects.filter(topic_id__in=topic_ids)
     cursor, inserted = message.fanout_cursor, 0
     while True:
         now = timezone.now()
-        batch = list(Subscription.objects.filter(active=True, pk__gt=cursor, pk__in=members)
-                     .order_by("pk").only(*SUBSCRIPTION_FIELDS)[:batch_size])
-        if not batch:
+        # Walk the topic memberships in subscriber order (an index range scan), then read
+        # those subscribers: a semi-join per batch would rescan every membership each time.
+        ids = list(members.filter(subscription_id__gt=cursor).order_by("subscription_id")
+                   .values_list("subscription_id", flat=True).distinct()[:batch_size])
+        if not ids:
             break
+        batch = list(Subscription.objects.filter(pk__in=ids, active=True).order_by("pk")
+                     .only(*SUBSCRIPTION_FIELDS))
+        if not batch:
+            with transaction.atomic():
+                Message.objects.filter(pk=message.pk).update(fanout_cursor=ids[-1])
+            cursor = ids[-1]
+            continue
         rows = []
         for subscription in batch:
             later = None if message.urgent else quiet_until(subscription, now)
@@ -215,9 +223,9 @@ def message_expand(*, message_id: int, batch_size: int | None = None) -> int:
         with transaction.atomic():
             created = Delivery.objects.bulk_create(rows, ignore_conflicts=True,
                                                    batch_size=1000)
-            Message.objects.filter(pk=message.pk).update(fanout_cursor=batch[-1].pk)
+            Message.objects.filter(pk=message.pk).update(fanout_cursor=ids[-1])
         inserted += len(created)
-        cursor = batch[-1].pk
+        cursor = ids[-1]
     Message.objects.filter(pk=message.pk).exclude(fanout_state=Message.FanOut.DONE).update(
         fanout_state=Message.FanOut.EXPANDED)
     _finish_if_done(message)  # nothing to send (no subscribers, inbox only): done now
