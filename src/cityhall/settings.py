@@ -54,6 +54,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CITYHALL_APPS = [
     "cityhall.core",
     "cityhall.payments",
+    "cityhall.notifications",
     "cityhall.procedures",
     "cityhall.bookings",
     "cityhall.disaster",
@@ -249,6 +250,41 @@ PAYMENT_PROVIDERS = [code.strip() for code in os.environ.get(
 
 # Bookings: how long a booking whose fee is paid online holds its place unpaid.
 BOOKING_PAYMENT_HOLD_MINUTES = int(os.environ.get("BOOKING_PAYMENT_HOLD_MINUTES", "60"))
+
+# Notifications (取組12, 17): channels, fan-out and rate limits (docs/notifications.md).
+# LINE Messaging API: the channel secret verifies webhook signatures, the long-lived channel
+# access token authorises sending. LINE_API_BASE points the SDK at another server (tests).
+LINE_CHANNEL_SECRET = os.environ.get("LINE_CHANNEL_SECRET", "")
+LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("LINE_CHANNEL_ACCESS_TOKEN", "")
+LINE_API_BASE = os.environ.get("LINE_API_BASE", "https://api.line.me").rstrip("/")
+# The official account's "add friend" link (https://line.me/R/ti/p/@...), shown with a QR code.
+LINE_ADD_FRIEND_URL = os.environ.get("LINE_ADD_FRIEND_URL", "")
+# Web Push (VAPID, RFC 8292): `manage.py notifications_vapid_keys` prints a key pair.
+VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY", "")
+VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY", "")
+VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT", "")
+WEBPUSH_TTL_SECONDS = int(os.environ.get("WEBPUSH_TTL_SECONDS", str(24 * 3600)))
+# Browsers' push endpoints are accepted only on these push services' hosts (and their
+# subdomains), so the server never POSTs to an address a visitor made up.
+WEBPUSH_ALLOWED_HOSTS = env_list(
+    "WEBPUSH_ALLOWED_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,push.services.mozilla.com,"
+    "web.push.apple.com,notify.windows.com")
+WEBPUSH_ALLOW_HTTP = env_bool("WEBPUSH_ALLOW_HTTP", False)
+# Requests (LINE: multicast calls; others: messages) per second per channel, across workers.
+NOTIFICATIONS_RATE_LIMITS = {
+    "email": int(os.environ.get("NOTIFICATIONS_EMAIL_PER_SECOND", "50")),
+    "line": int(os.environ.get("NOTIFICATIONS_LINE_PER_SECOND", "100")),
+    "webpush": int(os.environ.get("NOTIFICATIONS_WEBPUSH_PER_SECOND", "500")),
+    "inbox": 0,
+}
+NOTIFICATIONS_FANOUT_BATCH = int(os.environ.get("NOTIFICATIONS_FANOUT_BATCH", "1000"))
+NOTIFICATIONS_SEND_WORKERS = int(os.environ.get("NOTIFICATIONS_SEND_WORKERS", "2"))
+NOTIFICATIONS_MAX_ATTEMPTS = int(os.environ.get("NOTIFICATIONS_MAX_ATTEMPTS", "6"))
+NOTIFICATIONS_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATIONS_RETRY_BACKOFF_SECONDS",
+                                                         "30"))
+NOTIFICATIONS_STALE_SENDING_SECONDS = int(os.environ.get("NOTIFICATIONS_STALE_SENDING_SECONDS",
+                                                         "600"))
 
 # The portal's public address, for links in emails and documents sent outside a request.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -26,6 +26,8 @@ urlpatterns = [
 # Each optional app's pages are mounted only when the app is installed.
 if apps.is_installed("cityhall.payments"):
     urlpatterns.insert(-1, path("payments/", include("cityhall.payments.urls")))
+if apps.is_installed("cityhall.notifications"):
+    urlpatterns.insert(-1, path("notifications/", include("cityhall.notifications.urls")))
 if apps.is_installed("cityhall.procedures"):
     urlpatterns.insert(-1, path("procedures/", include("cityhall.procedures.urls")))
 

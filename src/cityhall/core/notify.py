@@ -37,6 +37,11 @@ def register_notice_sender(sender) -> None:
     _sender = sender
 
 
+def registered_notice_sender():
+    """The sender in place (None: plain email); tests that replace it put it back."""
+    return _sender
+
+
 def _send_email(notice: Notice) -> None:
     if not notice.email:
         return

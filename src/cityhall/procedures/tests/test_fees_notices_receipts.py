@@ -176,11 +176,12 @@ def test_a_step_is_announced_once_even_if_the_task_runs_again(minato, hanako, ma
 
 def test_the_notifications_engine_can_take_over_delivery(minato, hanako, mailoutbox):
     received = []
+    previous = notify.registered_notice_sender()
     notify.register_notice_sender(received.append)
     try:
         application = submitted(hanako)
     finally:
-        notify.register_notice_sender(None)
+        notify.register_notice_sender(previous)
     assert mailoutbox == []
     assert [(notice.topic, notice.recipient_id) for notice in received] == [
         ("procedures.application_status", hanako.user.pk)]
@@ -196,11 +197,12 @@ def test_a_failed_delivery_is_tried_again_later(minato, hanako, mailoutbox):
         if len(calls) == 1:
             raise ConnectionError("mail server down")
 
+    previous = notify.registered_notice_sender()
     notify.register_notice_sender(flaky)
     try:
         application = submitted(hanako)
     finally:
-        notify.register_notice_sender(None)
+        notify.register_notice_sender(previous)
     event = application.events.get(status_to="submitted")
     # The failure left the step unsent (a retry is scheduled); the retry delivers it.
     assert len(calls) == 1 and event.notified_at is None
@@ -210,7 +212,7 @@ def test_a_failed_delivery_is_tried_again_later(minato, hanako, mailoutbox):
     try:
         notify_applicant.call(event.pk)
     finally:
-        notify.register_notice_sender(None)
+        notify.register_notice_sender(previous)
     event.refresh_from_db()
     assert len(calls) == 2 and event.notified_at is not None
 
