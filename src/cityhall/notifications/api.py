@@ -98,7 +98,7 @@ def _language() -> str:
 def topics(request: HttpRequest):
     language = _language()
     return [{"key": t.key, "kind": t.kind, "name": t.name_in(language), "names": t.names,
-             "area_code": t.area_code} for t in Topic.objects.all()]
+             "area_code": t.area_code} for t in Topic.objects.in_display_order()]
 
 
 def _subscription_out(subscription) -> dict:

@@ -20,7 +20,7 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
 
 def topic_field(required=False):
     return TopicChoiceField(
-        queryset=Topic.objects.all(), required=required, label=_("Topics"),
+        queryset=Topic.objects.in_display_order(), required=required, label=_("Topics"),
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one topic."),
                         "invalid_choice": _("Choose topics from the list."),

@@ -23,6 +23,19 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class TopicQuerySet(models.QuerySet):
+    def in_display_order(self):
+        """Broad topics first (disaster, the areas, childcare, events), the many shelters
+        last, so that a subscriber sees the few that matter most before 144 places."""
+        rank = models.Case(*(models.When(kind=kind, then=position)
+                             for position, kind in enumerate(TOPIC_KIND_ORDER)),
+                           default=len(TOPIC_KIND_ORDER))
+        return self.alias(kind_rank=rank).order_by("kind_rank", "sort_order", "key")
+
+
+TOPIC_KIND_ORDER = ["disaster", "area", "childcare", "events", "general", "shelter"]
+
+
 class Topic(models.Model):
     class Kind(models.TextChoices):
         DISASTER = "disaster", _("Disaster information")
@@ -38,6 +51,8 @@ class Topic(models.Model):
     area_code = models.CharField(_("area code"), max_length=30, blank=True)
     sort_order = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["sort_order", "key"]

@@ -84,7 +84,7 @@ def subscribe(request):
     link) or this browser (Web Push), or add the LINE official account."""
     status = 200
     context = {**_push_context(), "line_qr": _line_qr(settings.LINE_ADD_FRIEND_URL),
-               "topics": Topic.objects.all()}
+               "topics": Topic.objects.in_display_order()}
     if request.user.is_authenticated:
         subscription = services.subscription_for_user(request.user)
         form = PreferencesForm(request.POST or None, subscription=subscription,

@@ -330,10 +330,14 @@ def crowding_thresholds_set(*, somewhat_crowded_percent, crowded_percent, full_p
 # --- notifications ----------------------------------------------------------------------------
 
 def _topic_names(facility: Facility) -> dict[str, str]:
+    # A school is often both a shelter and an evacuation site: the kind tells the two apart.
     names = {}
     for language in NOTIFY_LANGUAGES:
         with translation.override(language):
-            names[language] = _("Shelter: %(name)s") % {"name": facility.name}
+            if facility.kind == Facility.Kind.EVACUATION_SITE:
+                names[language] = _("Evacuation site: %(name)s") % {"name": facility.name}
+            else:
+                names[language] = _("Shelter: %(name)s") % {"name": facility.name}
     return names
 
 

@@ -46,6 +46,32 @@ def test_topics_for_every_shelter_and_area(minato):
     assert topic_keys() == keys
 
 
+def test_a_place_that_is_both_shelter_and_site_has_two_topics_told_apart(minato):
+    from cityhall.core.models import Facility
+    from cityhall.notifications.models import Topic
+
+    services.shelter_topics_ensure()
+    # 南山小学校 is a designated shelter and an emergency evacuation site.
+    places = Facility.objects.filter(name="南山小学校").order_by("kind")
+    assert sorted(places.values_list("kind", flat=True)) == ["evacuation_site", "shelter"]
+    names = {place.kind: Topic.objects.get(key=f"shelter:{place.code}").names
+             for place in places}
+    assert names["shelter"]["ja"] == "避難所：南山小学校"
+    assert names["evacuation_site"]["en"] == "Evacuation site: 南山小学校"
+    assert names["evacuation_site"]["ja"] != names["shelter"]["ja"]
+
+
+def test_broad_topics_come_before_the_shelters_on_the_subscribe_form(minato):
+    from cityhall.notifications.forms import PreferencesForm
+
+    services.shelter_topics_ensure()
+    kinds = [topic.kind for topic in PreferencesForm().fields["topics"].queryset]
+    assert kinds[0] == "disaster"
+    first_shelter = kinds.index("shelter")
+    assert set(kinds[first_shelter:]) == {"shelter"}
+    assert {"area", "childcare", "events"} <= set(kinds[:first_shelter])
+
+
 def test_opening_full_and_closing_publish_urgent_messages(manager, on_commit):
     services.shelter_topics_ensure()
     facility = shelter()
