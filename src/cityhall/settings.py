@@ -58,6 +58,7 @@ CITYHALL_APPS = [
     "cityhall.procedures",
     "cityhall.bookings",
     "cityhall.disaster",
+    "cityhall.reports",
 ]
 
 INSTALLED_APPS = [

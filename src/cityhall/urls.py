@@ -37,6 +37,11 @@ if apps.is_installed("cityhall.bookings"):
 if apps.is_installed("cityhall.disaster"):
     urlpatterns.insert(-1, path("", include("cityhall.disaster.urls")))
 
+if apps.is_installed("cityhall.reports"):
+    urlpatterns.insert(-1, path("reports/", include("cityhall.reports.urls")))
+    # Open311 GeoReport v2 lives at its conventional address, outside the app's pages.
+    urlpatterns.insert(-1, path("open311/v2/", include("cityhall.reports.open311.urls")))
+
 if "django_rq" in settings.INSTALLED_APPS:
     urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))
 

@@ -38,3 +38,29 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dlambda = math.radians(lon2 - lon1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def point_in_ring(lat: float, lon: float, ring) -> bool:
+    """Even-odd ray casting: is the point inside one closed ring of [lon, lat] pairs?"""
+    inside = False
+    count = len(ring)
+    for index in range(count):
+        x1, y1 = ring[index][0], ring[index][1]
+        x2, y2 = ring[index - 1][0], ring[index - 1][1]
+        if (y1 > lat) != (y2 > lat):
+            crossing = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
+            if lon < crossing:
+                inside = not inside
+    return inside
+
+
+def point_in_multipolygon(lat: float, lon: float, polygons) -> bool:
+    """Inside a GeoJSON MultiPolygon's coordinates: inside an outer ring and in none of that
+    polygon's holes."""
+    for polygon in polygons:
+        if not polygon:
+            continue
+        if point_in_ring(lat, lon, polygon[0]) and not any(
+                point_in_ring(lat, lon, hole) for hole in polygon[1:]):
+            return True
+    return False

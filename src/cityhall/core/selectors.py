@@ -1,5 +1,9 @@
 """Named queries of core that other apps and pages reuse."""
 
+import functools
+import json
+from pathlib import Path
+
 from django.conf import settings
 
 from .models import BranchOffice, Facility, Municipality, Town
@@ -48,3 +52,35 @@ def find_town_in_address(address: str) -> Town | None:
             exact = [t for t in candidates if t.name == town.name and t.chome == chome]
             return exact[0] if exact else town
     return None
+
+
+BOUNDARY_FILE = Path(__file__).resolve().parent / "data" / "minato" / "boundary.geojson"
+
+
+@functools.cache
+def municipality_boundary() -> list:
+    """The municipality's area as GeoJSON MultiPolygon coordinates ([] when not shipped).
+
+    Minato's comes from the national land information (国土数値情報 N03); another
+    municipality replaces the file (`CITYHALL_BOUNDARY_FILE`)."""
+    path = Path(getattr(settings, "CITYHALL_BOUNDARY_FILE", "") or BOUNDARY_FILE)
+    if not path.exists():
+        return []
+    data = json.loads(path.read_text(encoding="utf-8"))
+    polygons = []
+    for feature in data.get("features", []):
+        geometry = feature.get("geometry") or {}
+        if geometry.get("type") == "Polygon":
+            polygons.append(geometry["coordinates"])
+        elif geometry.get("type") == "MultiPolygon":
+            polygons.extend(geometry["coordinates"])
+    return polygons
+
+
+def municipality_contains(lat: float, lon: float) -> bool:
+    """Is the point inside the municipality? Without a boundary file, any point in Japan is
+    accepted (the caller has checked `core.geo.in_japan`)."""
+    from .geo import point_in_multipolygon
+
+    polygons = municipality_boundary()
+    return point_in_multipolygon(lat, lon, polygons) if polygons else True

@@ -1,0 +1,8 @@
+"""How the reports app plugs into core and the engines, called from `ReportsConfig.ready`:
+portal links, roles, reference and demo loaders, periodic tasks."""
+
+
+def register() -> None:
+    from . import base
+
+    base.register()
