@@ -37,6 +37,9 @@ if apps.is_installed("cityhall.bookings"):
 if apps.is_installed("cityhall.disaster"):
     urlpatterns.insert(-1, path("", include("cityhall.disaster.urls")))
 
+if apps.is_installed("cityhall.feedback"):
+    urlpatterns.insert(-1, path("feedback/", include("cityhall.feedback.urls")))
+
 if "django_rq" in settings.INSTALLED_APPS:
     urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))
 
