@@ -14,7 +14,7 @@ MASK = "＊＊＊"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Japanese numbers: 03-1234-5678, 090 1234 5678, 0120-123-456, +81-3-1234-5678, 0312345678.
 PHONE = re.compile(r"(?:\+81[\s-]?|\b0)\d{1,4}[\s-]?\d{1,4}[\s-]?\d{3,4}\b")
-POSTAL = re.compile(r"〒?\s?\b\d{3}-\d{4}\b")
+POSTAL = re.compile(r"(?:〒\s?)?(?<![\d-])\d{3}-\d{4}(?![\d-])")
 
 
 def normalise(text: str) -> str:
@@ -25,8 +25,8 @@ def normalise(text: str) -> str:
 def mask_personal_data(text: str) -> str:
     text = normalise(text)
     text = EMAIL.sub(MASK, text)
-    text = POSTAL.sub(MASK, text)
-    return PHONE.sub(MASK, text)
+    text = PHONE.sub(MASK, text)
+    return POSTAL.sub(MASK, text)
 
 
 def contains_personal_data(text: str, *, known: list[str] = ()) -> bool:
