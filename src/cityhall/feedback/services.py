@@ -56,7 +56,8 @@ def _event(opinion, action, actor, *, department=None, note=""):
 
 
 def _locked(opinion: Opinion) -> Opinion:
-    return Opinion.objects.select_for_update().select_related("sender").get(pk=opinion.pk)
+    return (Opinion.objects.select_for_update(of=("self",)).select_related("sender")
+            .get(pk=opinion.pk))
 
 
 def _require(actor, permission: str, opinion: Opinion | None = None) -> None:
@@ -281,7 +282,8 @@ def reply_deliver(*, reply_id: int) -> Reply:
     from cityhall.core.notify import notify_user
 
     with transaction.atomic():
-        reply = (Reply.objects.select_for_update().select_related("opinion__sender")
+        reply = (Reply.objects.select_for_update(of=("self",))
+                 .select_related("opinion__sender")
                  .filter(pk=reply_id).first())
         if reply is None:
             raise NotFoundError()
@@ -393,8 +395,8 @@ def qa_save(*, opinion: Opinion, question: str, answer: str, actor, topic=None,
 def qa_publish(*, entry: QAEntry, actor, on: datetime.date | None = None) -> QAEntry:
     """Publish a Q&A entry: only when the sender agreed to publication."""
     _require(actor, "feedback.publish_qa")
-    entry = QAEntry.objects.select_for_update().select_related("opinion__sender").get(
-        pk=entry.pk)
+    entry = (QAEntry.objects.select_for_update(of=("self",))
+             .select_related("opinion__sender").get(pk=entry.pk))
     opinion = entry.opinion
     if not opinion.consent_to_publish:
         raise ValidationFailed(_("The sender did not agree to publication: this entry cannot "

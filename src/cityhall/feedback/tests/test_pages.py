@@ -15,7 +15,8 @@ from .factories import OpinionFactory
 pytestmark = pytest.mark.django_db
 
 CONTACT = {"contact_name": "港 次郎", "contact_email": "jiro.minato@example.com",
-           "contact_phone": "090-1234-5678", "contact_address": "東京都港区芝公園2-3-1 みなとハイツ303"}
+           "contact_phone": "090-1234-5678",
+           "contact_address": "東京都港区芝公園2-3-1 みなとハイツ303"}
 SECRETS = [*CONTACT.values(), "jiro.minato", "1234-5678"]
 
 
@@ -271,7 +272,8 @@ def test_self_approval_is_refused_on_the_page(client, routed, officer):
 
 
 def test_the_qa_page_shows_a_masked_preview_and_refuses_personal_data(client, officer, hoiku):
-    opinion = OpinionFactory(text="ベンチがほしい。連絡は jiro.minato@example.com か 090-1234-5678 へ。")
+    opinion = OpinionFactory(
+        text="ベンチがほしい。連絡は jiro.minato@example.com か 090-1234-5678 へ。")
     services.opinion_route(opinion=opinion, department=hoiku, actor=officer)
     client.force_login(officer)
     url = reverse("feedback:staff_qa", args=[opinion.pk])
