@@ -59,6 +59,7 @@ CITYHALL_APPS = [
     "cityhall.bookings",
     "cityhall.disaster",
     "cityhall.reports",
+    "cityhall.feedback",
 ]
 
 INSTALLED_APPS = [
@@ -388,3 +389,7 @@ NINJA_PAGINATION_PER_PAGE = 50
 CITYHALL_MUNICIPALITY_CODE = os.environ.get("CITYHALL_MUNICIPALITY_CODE", "131032")
 CITYHALL_SITE_NAME = _("cityhall")
 WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# feedback (取組11): opinions one client may send per hour (web form per address and per
+# session, LINE per user id); past it the sender is asked to wait and nothing is stored.
+FEEDBACK_RATE_LIMIT_PER_HOUR = int(os.environ.get("FEEDBACK_RATE_LIMIT_PER_HOUR", "5"))

@@ -39,6 +39,12 @@ ROLES: dict[str, dict] = {
         "label": _("Application reviewer (申請審査担当)"),
         "permissions": [],
     },
+    "feedback_officer": {
+        # The permissions come from the feedback app (register_role_permissions), so this
+        # role exists even where that app is not installed.
+        "label": _("Public hearing officer (広聴担当)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],

@@ -1,6 +1,9 @@
 """The LINE channel (LINE Messaging API through the official line-bot-sdk v3) and the webhook
 of the city's official account (取組12, 17: 防災情報をLINEで).
 
+Other apps answer text messages through `register_text_handler` (e.g. the feedback app
+records an opinion sent as 「意見 ...」); the engine knows nothing of them.
+
 Multicast takes at most 500 user ids a request; each batch carries an `X-Line-Retry-Key`
 (a UUID) that the engine stores on the batch's deliveries BEFORE the call, so a retry after a
 timeout, a 5xx or a killed worker sends the same key and LINE does not deliver twice (it
@@ -102,3 +105,35 @@ def line_reply(reply_token: str, text: str) -> None:
     except (ApiException, OSError) as exc:
         # The console's "Verify" sends dummy reply tokens; a failed reply changes nothing.
         logger.info("LINE reply not sent: %s", getattr(exc, "status", type(exc).__name__))
+
+
+# --- text handlers: how other apps answer a text sent to the official account ----------------
+
+_text_handlers: list = []
+
+
+def register_text_handler(handler) -> None:
+    """Let an app answer text messages: `handler(line_user_id, text, language)` returns the
+    reply text, or None to leave the message to the next handler (and finally to the help
+    reply). Handlers are asked in the order they were registered; registering one twice
+    keeps its first place. The app registers in its `AppConfig.ready()`."""
+    if handler not in _text_handlers:
+        _text_handlers.append(handler)
+
+
+def text_handlers() -> list:
+    return list(_text_handlers)
+
+
+def handle_text(line_user_id: str, text: str, language: str) -> str | None:
+    """The first reply a registered handler gives; a failing handler is logged and skipped,
+    so that one app's bug never breaks the webhook."""
+    for handler in text_handlers():
+        try:
+            reply = handler(line_user_id, text, language)
+        except Exception:
+            logger.exception("LINE text handler %r failed", handler)
+            continue
+        if reply:
+            return reply
+    return None

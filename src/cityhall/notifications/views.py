@@ -246,7 +246,7 @@ def line_webhook(request):
     from linebot.v3.exceptions import InvalidSignatureError
     from linebot.v3.webhooks import FollowEvent, MessageEvent, TextMessageContent, UnfollowEvent
 
-    from .line import line_reply
+    from .line import handle_text, line_reply
 
     secret = settings.LINE_CHANNEL_SECRET
     signature = request.headers.get("X-Line-Signature", "")
@@ -272,7 +272,9 @@ def line_webhook(request):
             services.line_unfollow(line_user_id=user_id)
         elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
             subscription = Subscription.objects.filter(line_user_id=user_id).first()
-            line_reply(event.reply_token, _line_help(subscription))
+            language = subscription.language if subscription else "ja"
+            answer = handle_text(user_id, event.message.text or "", language)
+            line_reply(event.reply_token, answer or _line_help(subscription))
     return HttpResponse("OK")
 
 

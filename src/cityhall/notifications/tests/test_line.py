@@ -235,3 +235,35 @@ def test_webhook_refuses_get_and_unconfigured_secret(client, settings):
     settings.LINE_CHANNEL_SECRET = ""
     body = payload()
     assert post(client, body, sign(body, "")).status_code == 400
+
+
+def test_registered_text_handlers_answer_before_the_help_reply(client, topics, line_api,
+                                                             monkeypatch):
+    from cityhall.notifications import line
+
+    monkeypatch.setattr(line, "_text_handlers", [])
+    seen = []
+
+    def broken(user_id, text, language):
+        raise RuntimeError("a bug in some app")
+
+    def passes(user_id, text, language):
+        seen.append((user_id, text, language))
+        return None
+
+    def answers(user_id, text, language):
+        return f"受け付けました: {text}" if text.startswith("意見") else None
+
+    for handler in (broken, passes, answers, answers):
+        line.register_text_handler(handler)
+    assert line.text_handlers() == [broken, passes, answers]
+    user = line_user(12)
+    for text in ("意見 公園にベンチを", "こんにちは"):
+        body = payload(event("message", user, replyToken="h" * 32,
+                             message={"id": "3", "type": "text", "text": text,
+                                      "quoteToken": "q"}))
+        assert post(client, body, sign(body)).status_code == 200
+    replies = [reply["messages"][0]["text"] for reply in line_api.replies]
+    assert replies[0] == "受け付けました: 意見 公園にベンチを"
+    assert "Add this account as a friend" in replies[1] or "友だち" in replies[1]
+    assert seen == [(user, "意見 公園にベンチを", "ja"), (user, "こんにちは", "ja")]
