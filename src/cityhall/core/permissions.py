@@ -39,6 +39,15 @@ ROLES: dict[str, dict] = {
         "label": _("Application reviewer (申請審査担当)"),
         "permissions": [],
     },
+    "street_reports_officer": {
+        # The report permissions come from the reports app (register_role_permissions).
+        "label": _("Street reports officer (道路・公園の通報担当)"),
+        "permissions": [],
+    },
+    "street_reports_manager": {
+        "label": _("Street reports manager, all departments (通報統括)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],
