@@ -450,3 +450,25 @@ def test_staff_file_a_report_for_a_caller(officer):
     assert report.source == Report.Source.STAFF
     assert report.updates.get().actor == officer
     assert report.department.code == "shiba-machizukuri"
+
+
+# --- categories -----------------------------------------------------------------------------
+
+def test_managers_save_categories_and_officers_may_not(officer, manager):
+    from .factories import category
+
+    graffiti = category("graffiti")
+    graffiti.fix_within_days = 20
+    triage.category_save(category=graffiti, actor=manager)
+    graffiti.refresh_from_db()
+    assert graffiti.fix_within_days == 20
+    event = AuditEvent.objects.get(action="reports.category.save")
+    assert event.details["fix_within_days"] == 20
+    graffiti.fix_within_days = 5
+    with pytest.raises(PermissionDeniedError):
+        triage.category_save(category=graffiti, actor=officer)
+    graffiti.acknowledge_within_hours = 0
+    with pytest.raises(ValidationFailed):
+        triage.category_save(category=graffiti, actor=manager)
+    graffiti.refresh_from_db()
+    assert (graffiti.fix_within_days, graffiti.acknowledge_within_hours) == (20, 72)
