@@ -99,7 +99,7 @@ def test_the_queue_filters_work_without_javascript(browser, demo_site):  # noqa:
         with page.expect_navigation():
             page.click(".queue-filters button[type=submit]")
         fixed = page.locator("ol.report-queue > li")
-        assert 0 < fixed.count()
+        assert fixed.count() > 0
         assert all("Fixed" in fixed.nth(i).inner_text() for i in range(fixed.count()))
     finally:
         context.close()

@@ -160,7 +160,8 @@ def test_the_csv_in_utf8_with_bom_and_in_shift_jis(manager, november):
     assert utf8.startswith(b"\xef\xbb\xbf")
     lines = utf8.decode("utf-8-sig").splitlines()
     assert lines[0].split(",")[:5] == ["月", "担当課", "総合支所", "分類", "受付件数"]
-    assert lines[2] == "2026-11,まちづくり課,芝地区総合支所,道路の穴・陥没・ひび割れ,4,50.0,3.0,2,4.0,2,2"
+    assert lines[2] == ("2026-11,まちづくり課,芝地区総合支所,道路の穴・陥没・ひび割れ,"
+                        "4,50.0,3.0,2,4.0,2,2")
     assert lines[-1] == "2026-11,合計,,,5,60.0,2.5,2,4.0,2,2"
     cp932 = triage.summary_csv(summary, encoding="cp932")
     assert not cp932.startswith(b"\xef\xbb\xbf")
