@@ -19,6 +19,18 @@ from .models import BranchRouting, Report, ServiceAttribute, ServiceCategory
 NOTE_ROWS = {"rows": 3}
 
 
+def department_label(department: Department) -> str:
+    """A department with its branch office: the five まちづくり課 are told apart."""
+    if department.branch_office_id:
+        return f"{department.branch_office.name} {department.name}"
+    return department.name
+
+
+class DepartmentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return department_label(obj)
+
+
 class CodeChoiceField(forms.ModelChoiceField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("to_field_name", "code")
@@ -32,7 +44,7 @@ def report_departments():
     return Department.objects.filter(
         Q(report_categories__isnull=False)
         | Q(pk__in=BranchRouting.objects.values("department"))
-    ).distinct().order_by("branch_office__sort_order", "code")
+    ).distinct().select_related("branch_office").order_by("branch_office__sort_order", "code")
 
 
 class QueueFilterForm(forms.Form):
@@ -42,6 +54,7 @@ class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
     department = CodeChoiceField(label=_("Department"), queryset=Department.objects.none(),
                                  empty_label=_("All departments"))
+    department.label_from_instance = department_label
     branch_office = CodeChoiceField(label=_("Branch office"),
                                     queryset=BranchOffice.objects.order_by("sort_order"),
                                     empty_label=_("All branch offices"))
@@ -93,11 +106,12 @@ class AssignForm(forms.Form):
 
 
 class HandOffForm(forms.Form):
-    department = forms.ModelChoiceField(
-        label=_("Hand to the department"), queryset=Department.objects.order_by(
-            "branch_office__sort_order", "code"),
-        to_field_name="code", error_messages={"invalid_choice": _("Choose from the list."),
-                                              "required": _("Choose a department.")})
+    department = DepartmentChoiceField(
+        label=_("Hand to the department"), queryset=Department.objects.select_related(
+            "branch_office").order_by("branch_office__sort_order", "code"),
+        to_field_name="code", empty_label=_("Choose a department"),
+        error_messages={"invalid_choice": _("Choose from the list."),
+                        "required": _("Choose a department.")})
     internal_note = forms.CharField(label=_("Internal note"), required=False, max_length=2000,
                                     widget=forms.Textarea(attrs=NOTE_ROWS),
                                     help_text=_("Why it goes there, for its staff."))
@@ -122,7 +136,7 @@ class MergeForm(forms.Form):
 
 class RelocateForm(forms.Form):
     town = forms.ModelChoiceField(
-        label=_("Town"), required=False,
+        label=_("Town"), required=False, empty_label=_("Keep the town"),
         queryset=Town.objects.select_related("branch_office").order_by("name_kana", "chome"),
         help_text=_("Set it when the town found from the pin or the address is wrong."),
         error_messages={"invalid_choice": _("Choose from the list.")})
@@ -163,7 +177,7 @@ class ModerateForm(forms.Form):
 
 class CategoryPickForm(forms.Form):
     category = forms.ModelChoiceField(
-        label=_("What kind of problem is it?"),
+        label=_("What kind of problem is it?"), empty_label=_("Choose a category"),
         queryset=ServiceCategory.objects.filter(is_active=True), to_field_name="code",
         error_messages={"invalid_choice": _("Choose from the list."),
                         "required": _("Choose what kind of problem it is.")})

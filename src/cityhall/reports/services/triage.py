@@ -170,7 +170,8 @@ def reports_for_staff(user, filters: QueueFilters | None = None,
     """The reports a staff member may see, filtered; oldest first (the queue's order)."""
     scope = staff_scope(user)
     queryset = Report.objects.select_related(
-        "category", "town", "branch_office", "department", "assigned_to__staff_profile")
+        "category", "town", "branch_office", "department__branch_office",
+        "assigned_to__staff_profile")
     if scope is None:
         return queryset.none()
     queryset = queryset.filter(scope)
@@ -197,7 +198,8 @@ def _find(reference) -> Report | None:
     if not reference or len(reference) > 20 or "\x00" in reference:
         return None
     return Report.objects.select_related(
-        "category", "town__branch_office", "branch_office", "department", "assigned_to",
+        "category", "town__branch_office", "branch_office", "department__branch_office",
+        "assigned_to",
         "duplicate_of", "reporter", "open311_client").filter(reference=reference).first()
 
 
@@ -608,7 +610,8 @@ def monthly_summary(*, user, month: datetime.date, now: datetime.datetime | None
     starts_at, ends_at = month_bounds(month)
     base = reports_for_staff(user, QueueFilters(status="all")).select_related(None)
     columns = ("pk", "status", "created_at", "acknowledged_at", "closed_at",
-               "department__name", "department__code", "branch_office__name",
+               "department__name", "department__code", "department__branch_office__name",
+               "branch_office__name",
                "branch_office__sort_order", "category__name", "category__sort_order",
                "category__acknowledge_within_hours", "category__fix_within_days")
     received = base.filter(created_at__gte=starts_at, created_at__lt=ends_at).values(*columns)
@@ -621,7 +624,10 @@ def monthly_summary(*, user, month: datetime.date, now: datetime.datetime | None
                values["branch_office__name"] or "", values["category__sort_order"],
                values["category__name"])
         if key not in groups:
-            groups[key] = SummaryRow(department=values["department__name"],
+            # The department with its branch office: the five まちづくり課 are told apart.
+            department = " ".join(filter(None, [values["department__branch_office__name"],
+                                                values["department__name"]]))
+            groups[key] = SummaryRow(department=department,
                                      branch_office=values["branch_office__name"] or "",
                                      category=values["category__name"])
         return groups[key]

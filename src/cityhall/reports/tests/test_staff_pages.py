@@ -350,5 +350,5 @@ def test_history_rows_say_what_happened(client, officer, manager, report):
     page = client.get(reverse("reports:staff_report", args=[report.reference]),
                       **EN).content.decode()
     assert "To 芝 道路係" in page
-    assert "From まちづくり課 to 街づくり支援部 土木課" in page
+    assert "From 芝地区総合支所 まちづくり課 to 街づくり支援部 土木課" in page
     assert ReportUpdate.objects.filter(report=report).count() == 3

@@ -113,7 +113,7 @@ def test_the_summary_of_november_in_japan_time(manager, november):
     assert summary.ends_at == jst(2026, 12, 1)
     dumping, roads = summary.rows
     assert (roads.department, roads.branch_office, roads.category) == (
-        "まちづくり課", "芝地区総合支所", "道路の穴・陥没・ひび割れ")
+        "芝地区総合支所 まちづくり課", "芝地区総合支所", "道路の穴・陥没・ひび割れ")
     assert (roads.received, roads.acknowledged_in_time, roads.acknowledge_decided) == (4, 2, 4)
     assert roads.acknowledged_in_time_percent == 50.0
     assert roads.median_hours_to_acknowledge == 3.0  # 2, 3 and 30 hours
@@ -160,8 +160,8 @@ def test_the_csv_in_utf8_with_bom_and_in_shift_jis(manager, november):
     assert utf8.startswith(b"\xef\xbb\xbf")
     lines = utf8.decode("utf-8-sig").splitlines()
     assert lines[0].split(",")[:5] == ["月", "担当課", "総合支所", "分類", "受付件数"]
-    assert lines[2] == ("2026-11,まちづくり課,芝地区総合支所,道路の穴・陥没・ひび割れ,"
-                        "4,50.0,3.0,2,4.0,2,2")
+    assert lines[2] == ("2026-11,芝地区総合支所 まちづくり課,芝地区総合支所,"
+                        "道路の穴・陥没・ひび割れ,4,50.0,3.0,2,4.0,2,2")
     assert lines[-1] == "2026-11,合計,,,5,60.0,2.5,2,4.0,2,2"
     cp932 = triage.summary_csv(summary, encoding="cp932")
     assert not cp932.startswith(b"\xef\xbb\xbf")

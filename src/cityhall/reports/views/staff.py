@@ -41,6 +41,7 @@ from ..forms_staff import (
     RelocateForm,
     StatusForm,
     SummaryForm,
+    department_label,
 )
 from ..models import Open311Client, Report, ReportPhoto, ServiceCategory
 from ..services import open311 as open311_services
@@ -135,7 +136,7 @@ def _run(action: str, form, report: Report, actor) -> str:
         triage.report_hand_off(report=report, department=data["department"], actor=actor,
                                internal_note=data["internal_note"])
         return _("The report was handed to %(department)s.") % {
-            "department": data["department"].name}
+            "department": department_label(data["department"])}
     if action == "merge":
         into = Report.objects.filter(reference=data["into"]).first()
         triage.report_merge(report=report, into=into, actor=actor,
@@ -207,7 +208,8 @@ def _public_url(report: Report) -> str:
 def _history(report: Report) -> list[dict]:
     updates = list(report.updates.select_related("actor__staff_profile").order_by(
         "created_at", "pk"))
-    departments = {d.code: d.name for d in Department.objects.filter(code__in={
+    departments = {d.code: department_label(d) for d in Department.objects.select_related(
+        "branch_office").filter(code__in={
         value for update in updates for key, value in update.details.items()
         if key in ("from", "to") and isinstance(value, str)})}
     users = {}
@@ -249,6 +251,8 @@ def _history(report: Report) -> list[dict]:
             summary = (_("Description shown to the public") if after.get("is_public")
                        else _("Description not shown")) + " / " + (
                 _("%(count)d photo(s) shown") % {"count": len(after.get("photos", []))})
+        elif update.kind == kind.CREATED:
+            summary = ""
         elif update.status_before != update.status_after and update.status_after:
             before = Report.Status(update.status_before).label \
                 if update.status_before else "—"
