@@ -56,6 +56,10 @@ STAFF = {
                      ("application_reviewer",), "seikatsu-eisei"),
         StaffPersona("eisei_reviewer_2", f"reviewer2.eisei@{DEMO_DOMAIN}", "衛生 承認男", "main",
                      ("application_reviewer",), "seikatsu-eisei"),
+        StaffPersona("roads_shiba", f"roads.shiba@{DEMO_DOMAIN}", "芝 道路係", "shiba",
+                     ("street_reports_officer",), "shiba-machizukuri"),
+        StaffPersona("roads_manager", f"roads.manager@{DEMO_DOMAIN}", "土木 統括", "main",
+                     ("street_reports_manager",), "doboku"),
     ]
 }
 

@@ -45,6 +45,15 @@ ROLES: dict[str, dict] = {
         "label": _("Public hearing officer (広聴担当)"),
         "permissions": [],
     },
+    "street_reports_officer": {
+        # The report permissions come from the reports app (register_role_permissions).
+        "label": _("Street reports officer (道路・公園の通報担当)"),
+        "permissions": [],
+    },
+    "street_reports_manager": {
+        "label": _("Street reports manager, all departments (通報統括)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],

@@ -6,3 +6,4 @@ def register() -> None:
     from . import base
 
     base.register()
+    from . import staff; staff.register()  # noqa: E702, I001 - one line a subject

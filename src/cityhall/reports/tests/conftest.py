@@ -1,0 +1,9 @@
+"""Fixtures of the reports app's tests, defined per subject in `<subject>_fixtures.py`."""
+
+from .staff_fixtures import (  # noqa: F401
+    azabu_officer,
+    manager,
+    officer,
+    recycle_officer,
+    staff_member,
+)
