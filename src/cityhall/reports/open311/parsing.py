@@ -73,8 +73,10 @@ def parse_w3c_datetime(value: str, *, name: str, end: bool = False) -> datetime.
     bad = Open311Error(400, _("%(name)s is not a W3C date and time with a time zone, e.g. "
                               "2026-01-01T09:00:00+09:00.") % {"name": name})
     try:
-        moment = parse_datetime(text)
-        day = None if moment else parse_date(text)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            moment, day = None, parse_date(text)
+        else:
+            moment, day = parse_datetime(text), None
     except ValueError:
         raise bad from None
     if moment is not None:
