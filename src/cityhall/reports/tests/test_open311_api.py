@@ -8,18 +8,15 @@ import pytest
 import xmltodict
 from django.utils import timezone
 
-from ..models import Report, ReportFollower
+from ..models import Report
 from ..services.reports import report_transition
 from .factories import category, make_report
-from .open311_fixtures import (  # noqa: F401 - fixtures
-    api_key,
+from .open311_fixtures import (
     assert_error,
     assert_valid,
     get,
-    open311_client,
     post,
     report_form,
-    surfaces,
     xml_root,
 )
 

@@ -12,19 +12,16 @@ from cityhall.core.models import AuditEvent
 from ..models import Report, ReportFollower, ReportPhoto
 from ..services.open311 import open311_client_revoke
 from .factories import SHIBUYA_STATION, category, jpeg_bytes, make_report
-from .open311_fixtures import (  # noqa: F401 - fixtures
+from .open311_fixtures import (
     SECRET_DESCRIPTION,
     SECRET_EMAIL,
     SECRET_NAME_FIRST,
     SECRET_NAME_LAST,
     SECRET_PHONE,
-    api_key,
     assert_error,
     get,
-    open311_client,
     post,
     report_form,
-    surfaces,
 )
 
 pytestmark = pytest.mark.django_db

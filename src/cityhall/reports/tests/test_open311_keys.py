@@ -32,7 +32,7 @@ def test_a_key_is_shown_once_and_only_its_hash_is_stored(minato, shiba_clerk):
     assert raw_key not in str(stored)
     event = AuditEvent.objects.get(action="reports.open311_client.issue")
     assert event.target_id == str(client.pk) and raw_key not in str(event.details)
-    second_client, second_key = open311_client_issue(name="FixMyStreet", actor=None)
+    _second, second_key = open311_client_issue(name="FixMyStreet", actor=None)
     assert second_key != raw_key
 
 
