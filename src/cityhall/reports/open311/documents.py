@@ -10,7 +10,6 @@ email, phone or account, the description as written, internal notes and a client
 import datetime
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -31,13 +30,6 @@ def language() -> str:
 
 def _japanese() -> bool:
     return language().startswith("ja")
-
-
-def w3c(moment: datetime.datetime | None) -> str | None:
-    """A W3C-DTF datetime in the city's time zone, with the zone: 2026-01-05T09:30:00+09:00."""
-    if moment is None:
-        return None
-    return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
 def base_url() -> str:
@@ -123,20 +115,12 @@ _REQUEST_COLUMNS = (
     "address", "created_at", "updated_at", "expected_at", "category__code", "category__name",
     "category__name_en", "category__acknowledge_within_hours", "category__fix_within_days",
     "department__name", "department__name_en", "town__name", "town__name_en", "town__chome",
-    "status_notes", "photo_id",
 )
 
 
 def requests_queryset():
-    """Reports with what the public may see of them, one row each (the latest public reply and
-    the first public photo come from subqueries, not a query per report)."""
-    latest_note = (ReportUpdate.objects.filter(report=OuterRef("pk")).exclude(public_note="")
-                   .order_by("-created_at", "-pk").values("public_note")[:1])
-    first_photo = (ReportPhoto.objects.filter(report=OuterRef("pk"), is_public=True)
-                   .order_by("uploaded_at", "pk").values("pk")[:1])
-    return (Report.objects.annotate(status_notes=Subquery(latest_note),
-                                    photo_id=Subquery(first_photo))
-            .order_by("-created_at", "-pk").values(*_REQUEST_COLUMNS))
+    """Reports, newest first, as rows of the columns the public may see."""
+    return Report.objects.order_by("-created_at", "-pk").values(*_REQUEST_COLUMNS)
 
 
 def find_requests(filters: RequestFilters) -> list[dict]:
@@ -151,7 +135,27 @@ def find_requests(filters: RequestFilters) -> list[dict]:
             rows = rows.filter(status__in=statuses_for(filters.statuses))
     offset = (filters.page - 1) * filters.page_size
     limit = min(filters.page_size, MAX_RESULTS)
-    return [service_request(row) for row in rows[offset:offset + limit]]
+    return service_requests(rows[offset:offset + limit])
+
+
+def service_requests(rows) -> list[dict]:
+    """Reports as Open311 requests, from rows of `requests_queryset`. The latest public reply
+    and the first public photo of all of them come from one query each."""
+    rows = list(rows)
+    ids = [row["pk"] for row in rows]
+    notes: dict[int, str] = {}
+    photos: dict[int, int] = {}
+    if ids:
+        # Ordered so that the one wanted for each report comes last.
+        notes = dict(ReportUpdate.objects.filter(report_id__in=ids).exclude(public_note="")
+                     .order_by("report_id", "created_at", "pk")
+                     .values_list("report_id", "public_note"))
+        photos = dict(ReportPhoto.objects.filter(report_id__in=ids, is_public=True)
+                      .order_by("report_id", "-uploaded_at", "-pk")
+                      .values_list("report_id", "pk"))
+    writer = _RequestWriter()
+    return [writer.document(row, status_notes=notes.get(row["pk"], ""),
+                            photo_id=photos.get(row["pk"])) for row in rows]
 
 
 def photo_url(photo_id: int | None) -> str | None:
@@ -166,49 +170,66 @@ def photo_url(photo_id: int | None) -> str | None:
     return settings.PORTAL_URL.rstrip("/") + path
 
 
-def _address(row: dict) -> str:
-    if row["address"]:
-        return row["address"]
-    if not row["town__name"]:
-        return ""
-    # The town (丁目) the place lies in: jurisdiction_id already says which city.
-    if _japanese():
-        chome = f"{row['town__chome']}丁目" if row["town__chome"] else ""
-        return f"{row['town__name']}{chome}"
-    chome = f" {row['town__chome']}-chome" if row["town__chome"] else ""
-    return f"{row['town__name_en'] or row['town__name']}{chome}"
+class _RequestWriter:
+    """Writes rows as requests in the current language; what is the same for every row of a
+    listing (language, time zone, the service notices) is worked out once."""
 
+    def __init__(self):
+        self.japanese = _japanese()
+        self.zone = timezone.get_current_timezone()
+        self.notices: dict[tuple[int, int], str] = {}
 
-def service_request(row: dict) -> dict:
-    """One report as an Open311 request, from a row of `requests_queryset`."""
-    japanese = _japanese()
-    is_open = row["status"] in Report.OPEN_STATUSES
-    expected = row["expected_at"]
-    if expected is None and is_open:
-        # The service level is the promise until staff give a date.
-        expected = row["created_at"] + datetime.timedelta(days=row["category__fix_within_days"])
-    service_name = (row["category__name"] if japanese or not row["category__name_en"]
-                    else row["category__name_en"])
-    agency = (row["department__name"] if japanese or not row["department__name_en"]
-              else row["department__name_en"])
-    notice = service_notice(hours=row["category__acknowledge_within_hours"],
-                            days=row["category__fix_within_days"])
-    return {
-        "service_request_id": row["reference"],
-        "status": "open" if is_open else "closed",
-        "status_notes": row["status_notes"] or "",
-        "service_name": service_name,
-        "service_code": row["category__code"],
-        "description": row["public_description"] if row["is_public"] else "",
-        "agency_responsible": agency,
-        "service_notice": notice if is_open else "",
-        "requested_datetime": w3c(row["created_at"]),
-        "updated_datetime": w3c(row["updated_at"]),
-        "expected_datetime": w3c(expected),
-        "address": _address(row),
-        "address_id": "",
-        "zipcode": "",
-        "lat": float(row["latitude"]) if row["latitude"] is not None else None,
-        "long": float(row["longitude"]) if row["longitude"] is not None else None,
-        "media_url": photo_url(row["photo_id"]),
-    }
+    def w3c(self, moment: datetime.datetime | None) -> str | None:
+        """W3C-DTF in the city's time zone, with the zone: 2026-01-05T09:30:00+09:00."""
+        return None if moment is None else moment.astimezone(self.zone).isoformat(
+            timespec="seconds")
+
+    def notice(self, hours: int, days: int) -> str:
+        if (hours, days) not in self.notices:
+            self.notices[hours, days] = service_notice(hours=hours, days=days)
+        return self.notices[hours, days]
+
+    def address(self, row: dict) -> str:
+        if row["address"]:
+            return row["address"]
+        if not row["town__name"]:
+            return ""
+        # The town (丁目) the place lies in: jurisdiction_id already says which city.
+        if self.japanese:
+            chome = f"{row['town__chome']}丁目" if row["town__chome"] else ""
+            return f"{row['town__name']}{chome}"
+        chome = f" {row['town__chome']}-chome" if row["town__chome"] else ""
+        return f"{row['town__name_en'] or row['town__name']}{chome}"
+
+    def document(self, row: dict, *, status_notes: str, photo_id: int | None) -> dict:
+        japanese = self.japanese
+        is_open = row["status"] in Report.OPEN_STATUSES
+        expected = row["expected_at"]
+        if expected is None and is_open:
+            # The service level is the promise until staff give a date.
+            expected = row["created_at"] + datetime.timedelta(
+                days=row["category__fix_within_days"])
+        service_name = (row["category__name"] if japanese or not row["category__name_en"]
+                        else row["category__name_en"])
+        agency = (row["department__name"] if japanese or not row["department__name_en"]
+                  else row["department__name_en"])
+        return {
+            "service_request_id": row["reference"],
+            "status": "open" if is_open else "closed",
+            "status_notes": status_notes,
+            "service_name": service_name,
+            "service_code": row["category__code"],
+            "description": row["public_description"] if row["is_public"] else "",
+            "agency_responsible": agency,
+            "service_notice": self.notice(row["category__acknowledge_within_hours"],
+                                          row["category__fix_within_days"]) if is_open else "",
+            "requested_datetime": self.w3c(row["created_at"]),
+            "updated_datetime": self.w3c(row["updated_at"]),
+            "expected_datetime": self.w3c(expected),
+            "address": self.address(row),
+            "address_id": "",
+            "zipcode": "",
+            "lat": float(row["latitude"]) if row["latitude"] is not None else None,
+            "long": float(row["longitude"]) if row["longitude"] is not None else None,
+            "media_url": photo_url(photo_id),
+        }

@@ -36,6 +36,9 @@ from .parsing import (
 
 logger = logging.getLogger(__name__)
 
+# How long a proxy may keep a successful read (a new report shows within this time).
+CACHE_SECONDS = 60
+
 
 def _limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
@@ -117,8 +120,13 @@ def endpoint(*methods: str):
                     [(500, _("The server could not answer this request. Please try again "
                              "later."))], fmt=fmt, status=500)
             if request.method in ("GET", "HEAD"):
-                # Public data, no credentials: map applications on other sites may read it.
+                # Public data, no credentials: map applications on other sites may read it,
+                # and a caching proxy or CDN may keep an answer for a minute.
                 response["Access-Control-Allow-Origin"] = "*"
+                if response.status_code == 200:
+                    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+            if "Cache-Control" not in response:
+                response["Cache-Control"] = "no-store"
             return response
 
         return wrapper
@@ -196,11 +204,12 @@ def _post_service_request(request, *, fmt):
 
 @endpoint("GET")
 def service_request(request, service_request_id, *, fmt):
-    rows = documents.requests_queryset().filter(reference=service_request_id)[:1]
-    if not rows:
+    found = documents.service_requests(
+        documents.requests_queryset().filter(reference=service_request_id)[:1])
+    if not found:
         raise Open311Error(404, _("Unknown service_request_id: %(id)s.")
                            % {"id": service_request_id[:40]})
-    return render([documents.service_request(rows[0])], root="service_requests", fmt=fmt)
+    return render(found, root="service_requests", fmt=fmt)
 
 
 @endpoint("GET")

@@ -317,8 +317,12 @@ def test_a_method_the_endpoint_does_not_take_is_405(client, minato):
     assert_error(client.delete("/open311/v2/requests.xml"), 405, fmt="xml")
 
 
-def test_reads_may_come_from_other_sites(client, minato):
-    assert get(client, "services.json")["Access-Control-Allow-Origin"] == "*"
+def test_reads_may_come_from_other_sites_and_be_cached_briefly(client, api_key):
+    response = get(client, "services.json")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Cache-Control"] == "public, max-age=60"
+    assert get(client, "services/nope.json")["Cache-Control"] == "no-store"
+    assert post(client, "requests.json", report_form(api_key))["Cache-Control"] == "no-store"
 
 
 def test_web_and_open311_reports_are_the_same_objects(client, api_key, shiba_clerk):
@@ -335,3 +339,33 @@ def test_web_and_open311_reports_are_the_same_objects(client, api_key, shiba_cle
                       public_note="現地を確認します")
     item = get(client, f"requests/{api.reference}.json").json()[0]
     assert (item["status"], item["status_notes"]) == ("open", "現地を確認します")
+
+
+def test_media_url_is_the_first_photo_staff_published(client, minato, settings):
+    from .factories import jpeg_bytes, upload
+
+    settings.ROOT_URLCONF = "cityhall.reports.tests.open311_photo_urls"
+    settings.PORTAL_URL = "https://cityhall.example"
+    report = make_report(photos=[upload(jpeg_bytes()), upload(jpeg_bytes(color=(0, 0, 9)))])
+    first, second = report.photos.order_by("pk")
+    assert get(client, f"requests/{report.reference}.json").json()[0]["media_url"] is None
+    second.is_public = True
+    second.save()
+    item = get(client, f"requests/{report.reference}.json").json()[0]
+    assert item["media_url"] == f"https://cityhall.example/reports/photos/{second.pk}/"
+    first.is_public = True
+    first.save()
+    item = get(client, "requests.json").json()[0]
+    assert item["media_url"] == f"https://cityhall.example/reports/photos/{first.pk}/"
+    assert_valid([item], "requests.json")
+
+
+def test_status_notes_is_the_latest_public_reply_never_an_internal_note(client, shiba_clerk):
+    report = make_report()
+    report_transition(report=report, status=Report.Status.ACKNOWLEDGED, actor=shiba_clerk,
+                      public_note="確認しました")
+    report_transition(report=report, status=Report.Status.IN_PROGRESS, actor=shiba_clerk,
+                      internal_note="業者に連絡済み、工事は来週")
+    for fmt in ("json", "xml"):
+        body = get(client, f"requests/{report.reference}.{fmt}").content.decode()
+        assert "確認しました" in body and "業者" not in body
