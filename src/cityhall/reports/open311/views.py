@@ -89,11 +89,8 @@ def endpoint(*methods: str):
         def wrapper(request, *args, fmt: str = "xml", **kwargs):
             try:
                 if request.method not in allowed:
-                    response = render_errors(
-                        [(405, _("This endpoint does not take %(method)s.")
-                          % {"method": request.method[:10]})], fmt=fmt, status=405)
-                    response["Allow"] = ", ".join(sorted(allowed))
-                    return response
+                    raise Open311Error(405, _("This endpoint does not take %(method)s.")
+                                       % {"method": request.method[:10]})
                 _check_rate(request)
                 form = request.POST if request.method == "POST" else request.GET
                 check_jurisdiction(form.get("jurisdiction_id")
@@ -104,6 +101,8 @@ def endpoint(*methods: str):
                                          status=error.status)
                 if error.retry_after:
                     response["Retry-After"] = str(error.retry_after)
+                if error.status == 405:
+                    response["Allow"] = ", ".join(sorted(allowed))
             except PermissionDeniedError as error:
                 response = render_errors([(403, error.message)], fmt=fmt, status=403)
             except NotFoundError as error:

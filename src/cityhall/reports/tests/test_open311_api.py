@@ -314,6 +314,8 @@ def test_a_method_the_endpoint_does_not_take_is_405(client, minato):
     response = client.put("/open311/v2/services.json")
     assert_error(response, 405)
     assert response["Allow"] == "GET, HEAD"
+    assert response["Cache-Control"] == "no-store"
+    assert client.head("/open311/v2/services.json").status_code == 200
     assert_error(client.delete("/open311/v2/requests.xml"), 405, fmt="xml")
 
 
