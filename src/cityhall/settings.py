@@ -288,6 +288,13 @@ NOTIFICATIONS_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATIONS_RETRY_BA
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(os.environ.get("NOTIFICATIONS_STALE_SENDING_SECONDS",
                                                          "600"))
 
+# Open311 GeoReport v2 (取組13, docs/reports.md): the jurisdiction this endpoint serves
+# (clients may also leave jurisdiction_id out), and the requests one address may send:
+# POSTed reports per hour and reads per minute (0 = no limit).
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "city.minato.tokyo.jp")
+OPEN311_POST_RATE_PER_HOUR = int(os.environ.get("OPEN311_POST_RATE_PER_HOUR", "60"))
+OPEN311_GET_RATE_PER_MINUTE = int(os.environ.get("OPEN311_GET_RATE_PER_MINUTE", "300"))
+
 # The portal's public address, for links in emails and documents sent outside a request.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cityhall <noreply@localhost>")
