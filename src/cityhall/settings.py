@@ -59,6 +59,7 @@ CITYHALL_APPS = [
     "cityhall.bookings",
     "cityhall.disaster",
     "cityhall.reports",
+    "cityhall.faq",
 ]
 
 INSTALLED_APPS = [
@@ -115,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cityhall.core.context_processors.municipality",
                 "cityhall.core.context_processors.banners",
+                "cityhall.core.context_processors.widgets",
             ],
         },
     },

@@ -42,6 +42,9 @@ if apps.is_installed("cityhall.reports"):
     # Open311 GeoReport v2 lives at its conventional address, outside the app's pages.
     urlpatterns.insert(-1, path("open311/v2/", include("cityhall.reports.open311.urls")))
 
+if apps.is_installed("cityhall.faq"):
+    urlpatterns.insert(-1, path("faq/", include("cityhall.faq.urls")))
+
 if "django_rq" in settings.INSTALLED_APPS:
     urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))
 
