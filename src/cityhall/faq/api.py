@@ -2,7 +2,7 @@
 entries. The same engine and rules as the chat page: only published entries, no invented
 text, a polite reply to any input, a rate limit per client."""
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import Field
 
@@ -76,7 +76,7 @@ def ask(request, payload: AskIn):
         "contact": {k: str(v) for k, v in reply.contact.items() if k != "lang"}
         if reply.contact else None,
     }
-    return (429 if reply.kind == "rate_limited" else 200), body
+    return Status(429 if reply.kind == "rate_limited" else 200, body)
 
 
 @router.get("/entries", response=list[EntryOut])
