@@ -28,16 +28,24 @@ MAX_QUESTION_CHARS = 1000
 @dataclass(frozen=True)
 class Params:
     """Ranking and confidence parameters; `manage.py faq_evaluate --tune` searches them on
-    the tune split of the labelled queries."""
-    k1: float = 1.2
-    b: float = 0.75
-    answer_weight: float = 0.3
+    the tune split of the labelled queries (docs/faq.md, "Reading the evaluation").
+
+    Confidence = (1 - margin_weight) × coverage + margin_weight × margin, where coverage is
+    the share of the question's rarity-weighted terms found in the best entry's questions
+    (blended with the same share counted on whole words only) and margin is how far the best
+    entry's score is ahead of the second's, relative to it."""
+    # Chosen by `faq_evaluate --tune` on the tune split of data/eval_queries.json (174
+    # questions, 227 entries, 123 synonym groups); see docs/faq.md for the figures.
+    k1: float = 0.9
+    b: float = 0.5
+    answer_weight: float = 0.4
     weight_word: float = 1.0
-    weight_synonym: float = 1.5
-    weight_reading: float = 0.3
-    weight_bigram: float = 0.3
-    margin_weight: float = 0.3
-    threshold: float = 0.45
+    weight_synonym: float = 1.0
+    weight_reading: float = 0.35
+    weight_bigram: float = 0.35
+    margin_weight: float = 0.5
+    word_coverage_weight: float = 0.2
+    threshold: float = 0.328
 
     def term_weight(self, term: str) -> float:
         return {"w": self.weight_word, "s": self.weight_synonym, "r": self.weight_reading,
@@ -157,13 +165,19 @@ class LanguageIndex:
             return [], 0.0
         top_terms = self.doc_terms[ranked[0][0]]
         unknown = self.passages.unknown_idf()
-        total = covered = 0.0
+        total = covered = words_total = words_covered = 0.0
         for term, weight in query.items():
             value = weight * self.passages.idf.get(term, unknown)
             total += value
-            if term in top_terms:
-                covered += value
+            found = term in top_terms
+            covered += value if found else 0.0
+            if term[0] in "ws":  # whole words and synonym groups, without the fuzzy n-grams
+                words_total += value
+                words_covered += value if found else 0.0
         coverage = covered / total if total else 0.0
+        if words_total:
+            coverage = (1 - params.word_coverage_weight) * coverage + \
+                params.word_coverage_weight * words_covered / words_total
         first = ranked[0][1]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         margin = (first - second) / first if first > 0 else 0.0

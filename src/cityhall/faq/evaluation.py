@@ -9,6 +9,7 @@ split only, and the figures worth quoting are those on the `test` split.
 
 import itertools
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,9 +20,10 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 FIXTURES_DIR = Path(__file__).resolve().parent / "tests" / "fixtures"
 
 
-def content_dir() -> Path:
-    """data/ once the content has landed; the development fixtures until then."""
-    return DATA_DIR if (DATA_DIR / "entries.json").exists() else FIXTURES_DIR
+def content_dir(needs=("entries.json", "synonyms.json")) -> Path:
+    """data/ once the content files needed have landed; the development fixtures until
+    then."""
+    return DATA_DIR if all((DATA_DIR / name).exists() for name in needs) else FIXTURES_DIR
 
 
 def load_json(name: str, directory: Path | None = None) -> dict:
@@ -50,9 +52,16 @@ def _norm(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
+_WORD_BREAKS = re.compile(r"[\s、。，．,.?？!！「」]+"
+                          r"|(?<=[\u3400-\u9fff\u30a0-\u30ff])[をはがにでと]"
+                          r"(?=[\u3400-\u9fff\u30a0-\u30ff])")
+
+
 class SubstringBaseline:
-    """Entries whose question, phrasings or answer contain every space-separated word of the
-    question (after NFKC and lower case), questions before phrasings before answers."""
+    """Entries whose question, phrasings or answer contain every word of the question (after
+    NFKC and lower case; words are split at spaces and punctuation, and at a single particle
+    between kanji or katakana, as a person typing keywords would), questions before phrasings
+    before answers."""
 
     def __init__(self, docs: list[Doc]):
         self.rows = []
@@ -63,7 +72,7 @@ class SubstringBaseline:
                                   _norm(plain_text(doc.answers.get(language, "")))))
 
     def search(self, text: str, limit: int = 5) -> list[str]:
-        words = [w for w in _norm(text).strip(" ?？。!！").split() if w]
+        words = [w for w in _WORD_BREAKS.split(_norm(text)) if w]
         if not words:
             return []
         ranked = []
@@ -155,17 +164,21 @@ def baseline_figures(docs: list[Doc], queries: list[dict]) -> Figures:
     return _figures(outcomes)
 
 
+WRONG_ANSWER_COST = 3.0
+
+
 def decision_score(outcomes, threshold: float) -> float:
-    """What the threshold is tuned for: right answers and honest "I don't know"s, with a
-    wrong answer costing twice a missed one (a resident misled is worse than one sent on to
-    the closest entries and the office's phone number)."""
+    """What the threshold is tuned for: +1 for a right answer or an honest "I don't know" on
+    a question the entries cannot answer, 0 for "I don't know" (with the closest entries)
+    on one they can, and -WRONG_ANSWER_COST for a wrong answer: a resident misled is much
+    worse off than one offered the closest entries and the office's phone number."""
     score = 0.0
     for expected, ranked, _answered, confidence in outcomes:
         answered = bool(ranked) and confidence >= threshold
         if expected is None:
-            score += 0 if answered else 1
+            score += -WRONG_ANSWER_COST if answered else 1
         elif answered:
-            score += 1 if ranked[0] == expected else -1
+            score += 1 if ranked[0] == expected else -WRONG_ANSWER_COST
     return score / max(1, len(outcomes))
 
 
@@ -194,12 +207,14 @@ def tune(docs: list[Doc], groups: list[list[str]], queries: list[dict], *,
                     f"synonym={synonym}: MRR {mrr:.3f}")
     best_score = -2.0
     chosen = best_params
-    for margin_weight in (0.0, 0.15, 0.3, 0.5):
-        params = replace(best_params, margin_weight=margin_weight)
+    for margin_weight, word_weight in itertools.product((0.0, 0.25, 0.5), (0.0, 0.2, 0.4)):
+        params = replace(best_params, margin_weight=margin_weight,
+                         word_coverage_weight=word_weight)
         threshold, score = best_threshold(run_engine(Index(docs, groups, params), queries))
         if score > best_score:
             best_score, chosen = score, replace(params, threshold=threshold)
     if log:
-        log(f"  margin weight {chosen.margin_weight}, threshold {chosen.threshold}: "
+        log(f"  margin weight {chosen.margin_weight}, word coverage weight "
+            f"{chosen.word_coverage_weight}, threshold {chosen.threshold}: "
             f"decision score {best_score:.3f}")
     return chosen

@@ -32,7 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args, split, tune, dir, misses, **options):
         from pathlib import Path
 
-        directory = Path(dir) if dir else evaluation.content_dir()
+        directory = Path(dir) if dir else evaluation.content_dir(
+            ("entries.json", "synonyms.json", "eval_queries.json"))
         content = evaluation.load_json("entries.json", directory)
         groups = evaluation.load_json("synonyms.json", directory)["groups"]
         queries = evaluation.load_json("eval_queries.json", directory)["queries"]
