@@ -123,7 +123,7 @@ class _Field:
 
 class LanguageIndex:
     def __init__(self, docs: list[Doc], language: str, synonyms: SynonymMatcher,
-                 params: Params):
+                 params: Params, bags: dict):
         self.language = language
         self.synonyms = synonyms
         self.params = params
@@ -134,12 +134,11 @@ class LanguageIndex:
         for index, doc in enumerate(self.docs):
             terms: set[str] = set()
             for text in doc.questions[language]:
-                bag = analyse(text, language, synonyms)
+                bag = _analysed(bags, text, language, synonyms, True)
                 passages.append(bag)
                 self.passage_doc.append(index)
                 terms.update(bag)
-            answer = analyse(plain_text(doc.answers.get(language, "")), language, synonyms,
-                             bigrams=False)
+            answer = _analysed(bags, doc.answers.get(language, ""), language, synonyms, False)
             answers.append(answer)
             self.doc_terms.append(terms)
         self.passages = _Field(passages, params)
@@ -185,14 +184,39 @@ class LanguageIndex:
         return hits[:limit], round(confidence, 4)
 
 
+def _analysed(bags: dict, text: str, language: str, synonyms, bigrams: bool):
+    """Analyse a text once per index build chain: a rebuild after one edit reuses the bags
+    of every unchanged text (while the synonyms are unchanged)."""
+    key = (language, bigrams, text)
+    bag = bags.get(key)
+    if bag is None:
+        source = text if bigrams else plain_text(text)
+        bag = bags[key] = analyse(source, language, synonyms, bigrams=bigrams)
+    return bag
+
+
 class Index:
     def __init__(self, docs: list[Doc], synonym_groups: list[list[str]],
-                 params: Params = DEFAULT_PARAMS, *, version: int = 0):
+                 params: Params = DEFAULT_PARAMS, *, version: int = 0,
+                 previous: "Index | None" = None):
         started = time.perf_counter()
         self.version = version
         self.params = params
         synonyms = SynonymMatcher(synonym_groups)
-        self.languages = {language: LanguageIndex(docs, language, synonyms, params)
+        reuse = previous is not None and previous.synonyms_fingerprint == synonyms.fingerprint
+        old_bags = previous.bags if reuse else {}
+        self.bags: dict = {}
+        for language in ("ja", "en"):
+            for doc in docs:
+                for text in doc.questions.get(language, ()):
+                    key = (language, True, text)
+                    if key in old_bags:
+                        self.bags[key] = old_bags[key]
+                key = (language, False, doc.answers.get(language, ""))
+                if key in old_bags:
+                    self.bags[key] = old_bags[key]
+        self.synonyms_fingerprint = synonyms.fingerprint
+        self.languages = {language: LanguageIndex(docs, language, synonyms, params, self.bags)
                           for language in ("ja", "en")}
         self.size = len(docs)
         self.build_seconds = time.perf_counter() - started
@@ -232,14 +256,16 @@ def database_version() -> int:
     return IndexVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 
 
-def build_from_database(version: int, params: Params = DEFAULT_PARAMS) -> Index:
+def build_from_database(version: int, params: Params = DEFAULT_PARAMS,
+                        previous: Index | None = None) -> Index:
     from .models import Entry, SynonymGroup
 
     entries = Entry.objects.filter(status=Entry.Status.PUBLISHED).only(
         "pk", "key", "question_ja", "question_en", "phrasings_ja", "phrasings_en",
         "answer_ja", "answer_en")
     groups = [list(g) for g in SynonymGroup.objects.values_list("terms", flat=True)]
-    return Index(docs_from_entries(entries), groups, params, version=version)
+    return Index(docs_from_entries(entries), groups, params, version=version,
+                 previous=previous)
 
 
 def current_index() -> Index:
@@ -251,7 +277,7 @@ def current_index() -> Index:
         return index
     with _lock:
         if _current is None or _current.version != version:
-            _current = build_from_database(version)
+            _current = build_from_database(version, previous=_current)
         return _current
 
 

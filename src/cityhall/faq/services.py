@@ -177,7 +177,7 @@ def entry_save(*, data: dict, actor, entry: Entry | None = None,
     cleaned = entry_clean(data)
     with transaction.atomic():
         if entry is not None:
-            entry = Entry.objects.select_for_update().select_related(
+            entry = Entry.objects.select_for_update(of=("self",)).select_related(
                 "category", "department").get(pk=entry.pk)
             if expected_revision is not None and expected_revision != entry.revision:
                 raise ConflictError()

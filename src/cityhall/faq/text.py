@@ -120,6 +120,9 @@ class SynonymMatcher:
                         self.ja.append((reading, index))
                 else:
                     self.en.append((re.compile(r"\b" + re.escape(folded) + r"\b"), index))
+        # One pass to tell whether any English term occurs at all (most texts have none).
+        self.en_any = re.compile("|".join(p.pattern for p, _i in self.en)) if self.en else None
+        self.fingerprint = hash(tuple(tuple(str(t) for t in terms) for terms in groups))
 
     def groups_in(self, folded: str, reading: str = "") -> set[int]:
         found = set()
@@ -127,9 +130,10 @@ class SynonymMatcher:
             for term, index in self.ja:
                 if term in folded or (reading and term in reading):
                     found.add(index)
-        for pattern, index in self.en:
-            if pattern.search(folded):
-                found.add(index)
+        if self.en_any is not None and self.en_any.search(folded):
+            for pattern, index in self.en:
+                if pattern.search(folded):
+                    found.add(index)
         return found
 
 
