@@ -174,6 +174,7 @@ def test_a_department_editor_cannot_change_another_department(client, knowledge,
 
 
 def test_csv_export_and_import_pages(client, knowledge, staff_with_roles):
+    client.cookies["django_language"] = "en"
     client.force_login(staff_with_roles("faq_editor"))
     response = client.get("/faq/staff/export.csv?encoding=shift_jis")
     assert response["Content-Type"] == "text/csv; charset=shift_jis"
@@ -191,6 +192,7 @@ def test_csv_export_and_import_pages(client, knowledge, staff_with_roles):
 
 
 def test_the_learning_loop_in_two_clicks(client, knowledge, staff_with_roles):
+    client.cookies["django_language"] = "en"
     from cityhall.faq import services
 
     for question in ("図書館の開館時間", "図書館は何時に開館しますか", "図書館の開館時間を教えて"):
