@@ -60,6 +60,7 @@ CITYHALL_APPS = [
     "cityhall.disaster",
     "cityhall.reports",
     "cityhall.feedback",
+    "cityhall.faq",
 ]
 
 INSTALLED_APPS = [
@@ -116,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cityhall.core.context_processors.municipality",
                 "cityhall.core.context_processors.banners",
+                "cityhall.core.context_processors.widgets",
             ],
         },
     },

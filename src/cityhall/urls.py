@@ -45,6 +45,9 @@ if apps.is_installed("cityhall.reports"):
 if apps.is_installed("cityhall.feedback"):
     urlpatterns.insert(-1, path("feedback/", include("cityhall.feedback.urls")))
 
+if apps.is_installed("cityhall.faq"):
+    urlpatterns.insert(-1, path("faq/", include("cityhall.faq.urls")))
+
 if "django_rq" in settings.INSTALLED_APPS:
     urlpatterns.insert(0, path("admin/rq/", include("django_rq.urls")))
 

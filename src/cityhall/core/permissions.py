@@ -54,6 +54,16 @@ ROLES: dict[str, dict] = {
         "label": _("Street reports manager, all departments (通報統括)"),
         "permissions": [],
     },
+    "faq_editor": {
+        # The FAQ permissions come from the faq app (register_role_permissions).
+        "label": _("FAQ editor, all departments (広聴・FAQ担当)"),
+        "permissions": [],
+    },
+    "faq_department_editor": {
+        # Edits the FAQ entries of their own department only (the faq app's rule).
+        "label": _("FAQ editor of a department (各課FAQ担当)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],

@@ -110,3 +110,25 @@ def site_banners(request) -> list[Banner]:
             logging.getLogger(__name__).exception("Banner provider %s failed", key)
     order = {"emergency": 0, "warning": 1, "info": 2}
     return sorted(banners, key=lambda banner: order.get(banner.level, 3))
+
+
+@dataclass(frozen=True)
+class PageWidget:
+    """A template included at the end of every portal page (e.g. the FAQ chat widget)."""
+    key: str
+    template_name: str
+    order: int = 100
+
+
+_page_widgets: dict[str, PageWidget] = {}
+
+
+def register_page_widget(key: str, template_name: str, order: int = 100) -> None:
+    """An app adds a small template to every portal page from its `AppConfig.ready()`; the
+    template must render nothing that fails (it is included in every page) and works without
+    JavaScript. Core never imports the app."""
+    _page_widgets[key] = PageWidget(key, template_name, order)
+
+
+def page_widgets() -> list[PageWidget]:
+    return sorted(_page_widgets.values(), key=lambda widget: (widget.order, widget.key))
