@@ -52,8 +52,11 @@ def test_asking_works_with_and_without_javascript(browser, demo_site, javascript
                 with page.expect_navigation():
                     page.click("#faq-ask button[type=submit]")
             assert page.locator(f"#faq-reply .faq-message--{kind}").count() == 1
-            violations = _axe_violations(page, demo_site)
-            assert not violations, _format_violations(violations)
+            if javascript:
+                # axe runs as a script: in a page with JavaScript off, page.evaluate never
+                # returns. The same reply markup is checked in the run with JavaScript.
+                violations = _axe_violations(page, demo_site)
+                assert not violations, _format_violations(violations)
     finally:
         context.close()
 
