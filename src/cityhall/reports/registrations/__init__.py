@@ -3,6 +3,7 @@ portal links, roles, reference and demo loaders, periodic tasks."""
 
 
 def register() -> None:
-    from . import base
+    from . import base, public
 
     base.register()
+    public.register()
