@@ -58,7 +58,7 @@ def _assert_private_absent(text, reports, clerk=None):
             assert photo.image.name not in text
             assert photo.image.name.rsplit("/", 1)[-1] not in text
     if clerk is not None:
-        for value in (clerk.email, clerk.get_full_name(), clerk.last_name):
+        for value in (clerk.email, clerk.get_full_name(), clerk.first_name):
             assert not value.strip() or value not in text
 
 
