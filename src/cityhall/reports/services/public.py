@@ -6,6 +6,7 @@ Filing itself is `services.reports.report_create`; this module never writes a `R
 another way.
 """
 
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -300,7 +301,5 @@ def submission_release(*, client: str | None, now: float | None = None) -> None:
 
 
 def _decrement(key: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):  # the key expired: nothing to give back
         cache.decr(key)
-    except ValueError:
-        pass

@@ -8,7 +8,7 @@ from PIL import Image
 
 from cityhall.core.models import AuditEvent
 
-from ..models import Report, ReportFollower, ReportPhoto, ReportUpdate
+from ..models import Report, ReportFollower, ReportUpdate
 from ..services import public as public_services
 from .factories import (
     AZABU_JUBAN,
