@@ -147,7 +147,7 @@ def bench_nearby() -> list[tuple[str, float, float]]:
     indexed, scanned, found_total = [], [], 0
     for category, lat, lon in points:
         started = time.perf_counter()
-        near = [report.pk for report in nearby_open_reports(
+        near = [item.report.pk for item in nearby_open_reports(
             category=category, latitude=lat, longitude=lon, radius_m=RADIUS_M, limit=10_000)]
         indexed.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()

@@ -14,3 +14,11 @@ def tell_followers(update_id: int) -> str:
         raise PermanentTaskError("update no longer exists")
     told = followers_tell(update_id=update_id)
     return f"told {told}"
+
+
+@durable_task(max_attempts=3, backoff_seconds=300, queue_name="default")
+def reports_pending_photos_purge() -> str:
+    """Delete photos kept for a report form that was never sent (older than a day)."""
+    from .services.public import pending_photos_purge
+
+    return f"removed {pending_photos_purge()}"

@@ -3,7 +3,8 @@ portal links, roles, reference and demo loaders, periodic tasks."""
 
 
 def register() -> None:
-    from . import base
+    from . import base, public, staff
 
     base.register()
-    from . import staff; staff.register()  # noqa: E702, I001 - one line a subject
+    public.register()
+    staff.register()
