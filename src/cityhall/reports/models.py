@@ -302,12 +302,21 @@ class Report(models.Model):
         return self.status in self.OPEN_STATUSES
 
 
+def _photo_storage():
+    # Private like application attachments: outside MEDIA_ROOT, so that a web server serving
+    # /media/ can never hand out a photo before staff have checked it. The public sees photos
+    # only through the reports views, which check `is_public`.
+    from django.core.files.storage import storages
+
+    return storages["attachments"]
+
+
 class ReportPhoto(models.Model):
     """A photo of the problem, re-encoded on the server (EXIF and any payload dropped)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos",
                                verbose_name=_("report"))
-    image = models.FileField(_("image"), upload_to="reports/%Y/%m/")
+    image = models.FileField(_("image"), upload_to="reports/%Y/%m/", storage=_photo_storage)
     content_type = models.CharField(max_length=30, default="image/jpeg")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
