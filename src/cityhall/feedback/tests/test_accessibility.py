@@ -39,11 +39,8 @@ def test_a_qa_entry_is_accessible(browser, demo_site):  # noqa: F811
                        language="ja")
 
 
-def test_the_form_without_javascript_with_errors_then_sent(browser, demo_site):  # noqa: F811
-    from cityhall.feedback.models import Opinion
-
-    before = Opinion.objects.count()
-    context, page = _new_page(browser, language="en", javascript=False)
+def test_the_form_with_errors_is_accessible(browser, demo_site):  # noqa: F811
+    context, page = _new_page(browser, language="en")
     try:
         page.goto(demo_site.url + reverse("feedback:opinion_new"))
         page.check("#id_wants_reply")
@@ -52,6 +49,23 @@ def test_the_form_without_javascript_with_errors_then_sent(browser, demo_site): 
         assert page.locator(".error-summary").count() == 1
         violations = _axe_violations(page, demo_site)
         assert not violations, _format_violations(violations)
+    finally:
+        context.close()
+
+
+def test_the_form_works_without_javascript(browser, demo_site):  # noqa: F811
+    # (axe-core needs JavaScript, so this page is only driven, not checked by axe.)
+    from cityhall.feedback.models import Opinion
+
+    before = Opinion.objects.count()
+    context, page = _new_page(browser, language="en", javascript=False)
+    page.set_default_timeout(20000)
+    try:
+        page.goto(demo_site.url + reverse("feedback:opinion_new"))
+        page.check("#id_wants_reply")
+        with page.expect_navigation():
+            page.click("form.feedback-form button[type=submit]")
+        assert page.locator(".error-summary").count() == 1
         assert Opinion.objects.count() == before
         page.select_option("#id_topic", label="Town planning")
         page.fill("#id_text", "Please add benches along the canal.")
@@ -59,9 +73,8 @@ def test_the_form_without_javascript_with_errors_then_sent(browser, demo_site): 
         with page.expect_navigation():
             page.click("form.feedback-form button[type=submit]")
         reference = page.inner_text(".feedback-reference")
-        assert Opinion.objects.filter(contact_email="a11y@example.com").get().reference == reference
-        violations = _axe_violations(page, demo_site)
-        assert not violations, _format_violations(violations)
+        sent = Opinion.objects.get(contact_email="a11y@example.com")
+        assert sent.reference == reference and sent.wants_reply
     finally:
         context.close()
 
