@@ -60,6 +60,10 @@ STAFF = {
                      ("street_reports_officer",), "shiba-machizukuri"),
         StaffPersona("roads_manager", f"roads.manager@{DEMO_DOMAIN}", "土木 統括", "main",
                      ("street_reports_manager",), "doboku"),
+        StaffPersona("kouchou", f"kouchou@{DEMO_DOMAIN}", "広聴 聞子", "main",
+                     ("feedback_officer",), "planning"),
+        StaffPersona("kouchou_2", f"kouchou2@{DEMO_DOMAIN}", "広聴 承認介", "main",
+                     ("feedback_officer",), "planning"),
     ]
 }
 

@@ -6,7 +6,7 @@ demo opinions, Q&A entries and the two 広聴担当 staff are invented and marke
 
 from django.db import transaction
 
-from cityhall.core.demo import DEMO_DOMAIN, StaffPersona
+from cityhall.core.demo import DEMO_DOMAIN, STAFF
 
 TOPICS = [
     ("general", "区政全般", "City administration in general"),
@@ -18,13 +18,6 @@ TOPICS = [
     ("culture", "文化・スポーツ", "Culture and sports"),
     ("procedures", "手続・窓口", "Procedures and counters"),
     ("digital", "デジタル化・ホームページ", "Digital services and website"),
-]
-
-STAFF = [
-    StaffPersona("kouchou", f"kouchou@{DEMO_DOMAIN}", "広聴 聞子", "main",
-                 ("feedback_officer",), "planning"),
-    StaffPersona("kouchou_2", f"kouchou2@{DEMO_DOMAIN}", "広聴 承認介", "main",
-                 ("feedback_officer",), "planning"),
 ]
 
 # (topic, kind, department, text, question summary, answer)
@@ -57,16 +50,16 @@ def load_topics() -> str:
 
 
 def load_demo() -> str:
-    from cityhall.core.management.commands.load_minato_demo import load_staff_persona
-    from cityhall.core.models import Department
+    from cityhall.core.models import Department, User
 
     from . import services
     from .models import Opinion, Topic
 
-    officers = [load_staff_persona(persona).user for persona in STAFF]
     if Opinion.objects.filter(is_demo=True).exists():
         return "feedback demo already loaded"
-    officer, approver = officers
+    # The two 広聴担当 personas of core.demo (the demo portal loads them before this runs).
+    officer, approver = (User.objects.get(email=STAFF[key].email)
+                         for key in ("kouchou", "kouchou_2"))
     with transaction.atomic():
         for topic, kind, department, text, question, answer in DEMO_QA:
             opinion = services.opinion_submit(

@@ -231,8 +231,11 @@ def test_qa_publish_and_withdraw(routed, officer, hoiku_clerk):
     assert entry.status == QAEntry.Status.WITHDRAWN
 
 
-def test_the_demo_loader_is_idempotent_and_marks_its_data(minato):
+def test_the_demo_loader_is_idempotent_and_marks_its_data(staff_persona):
     from cityhall.feedback.loaders import load_demo
+
+    staff_persona("kouchou")
+    staff_persona("kouchou_2")
 
     load_demo()
     load_demo()
