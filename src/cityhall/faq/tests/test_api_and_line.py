@@ -1,9 +1,11 @@
 """The JSON API and the LINE handler answer with the same engine and rules."""
 
 import pytest
+from django.apps import apps
 
 from cityhall.faq.line import answer_line_text
 from cityhall.faq.models import QuestionLog
+from cityhall.notifications.tests.conftest import line_api, line_user  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +86,23 @@ def test_the_api_is_rate_limited(client, knowledge):
                            content_type="application/json")
     assert response.status_code == 429
     assert response.json()["status"] == "rate_limited"
+
+
+def test_a_question_sent_to_the_line_account_is_answered_through_the_webhook(
+        client, knowledge, line_api):  # noqa: F811
+    from cityhall.notifications.tests.test_line import event, payload, post, sign
+
+    def send(text):
+        body = payload(event("message", line_user(31), replyToken="r" * 32,
+                             message={"id": "1", "type": "text", "text": text,
+                                      "quoteToken": "q"}))
+        assert post(client, body, sign(body)).status_code == 200
+
+    send("転入届")
+    send("ご意見 図書館をもっと遅くまで開けてほしい")
+    answer, opinion_receipt = [reply["messages"][0]["text"] for reply in line_api.replies]
+    assert answer.startswith("港区に引っ越してきたときの手続きは何ですか。")
+    # An opinion is the feedback app's, when it is installed: the bot does not answer it.
+    assert QuestionLog.objects.filter(channel="line").count() == 1
+    if apps.is_installed("cityhall.feedback"):
+        assert "港区に引っ越して" not in opinion_receipt
