@@ -290,9 +290,13 @@ NOTIFICATIONS_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATIONS_RETRY_BA
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(os.environ.get("NOTIFICATIONS_STALE_SENDING_SECONDS",
                                                          "600"))
 
-# Open311 GeoReport v2 (取組13, docs/reports.md): the jurisdiction this endpoint serves
-# (clients may also leave jurisdiction_id out), and the requests one address may send:
-# POSTed reports per hour and reads per minute (0 = no limit).
+# Street-problem reports (取組13, docs/reports.md): submissions from the portal per client
+# address per hour, and the largest photo accepted.
+REPORTS_RATE_LIMIT_PER_HOUR = int(os.environ.get("REPORTS_RATE_LIMIT_PER_HOUR", "20"))
+REPORTS_MAX_PHOTO_BYTES = int(os.environ.get("REPORTS_MAX_PHOTO_BYTES", str(10 * 1024 * 1024)))
+# Open311 GeoReport v2: the jurisdiction this endpoint serves (clients may also leave
+# jurisdiction_id out), and the requests one address may send: POSTed reports per hour and
+# reads per minute (0 = no limit).
 OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "city.minato.tokyo.jp")
 OPEN311_POST_RATE_PER_HOUR = int(os.environ.get("OPEN311_POST_RATE_PER_HOUR", "60"))
 OPEN311_GET_RATE_PER_MINUTE = int(os.environ.get("OPEN311_GET_RATE_PER_MINUTE", "300"))
