@@ -88,6 +88,29 @@ class SubstringBaseline:
         return keys[:limit]
 
 
+class KeywordBaseline(SubstringBaseline):
+    """A kinder substring search: any word of the question may match. Entries are ranked by
+    the words found (in the question and phrasings twice as much as in the answer), and the
+    search "answers" when the best entry holds at least half of the words. English words of
+    one or two letters are left out, as site searches do."""
+
+    def search_scored(self, text: str, limit: int = 5) -> tuple[list[str], float]:
+        words = [w for w in _WORD_BREAKS.split(_norm(text))
+                 if w and not (w.isascii() and len(w) <= 2)]
+        if not words:
+            return [], 0.0
+        best: dict[str, tuple[float, int]] = {}
+        for doc, question, phrasings, answer in self.rows:
+            found = [2.0 if word in question or word in phrasings else
+                     1.0 if word in answer else 0.0 for word in words]
+            score = sum(found)
+            if score and score > best.get(doc.key, (0.0, 0))[0]:
+                best[doc.key] = (score, sum(1 for f in found if f) / len(words))
+        ranked = sorted(best.items(), key=lambda item: -item[1][0])[:limit]
+        coverage = ranked[0][1][1] if ranked else 0.0
+        return [key for key, _score in ranked], coverage
+
+
 # --- metrics ------------------------------------------------------------------------------
 
 @dataclass
@@ -161,6 +184,15 @@ def baseline_figures(docs: list[Doc], queries: list[dict]) -> Figures:
     for query in queries:
         ranked = baseline.search(query["q"])
         outcomes.append((query.get("answer"), ranked, bool(ranked)))
+    return _figures(outcomes)
+
+
+def keyword_baseline_figures(docs: list[Doc], queries: list[dict]) -> Figures:
+    baseline = KeywordBaseline(docs)
+    outcomes = []
+    for query in queries:
+        ranked, coverage = baseline.search_scored(query["q"])
+        outcomes.append((query.get("answer"), ranked, coverage >= 0.5))
     return _figures(outcomes)
 
 

@@ -103,3 +103,18 @@ def test_a_synonym_added_by_staff_changes_the_ranking(knowledge):
     services.synonym_group_save(terms=["出生届", "赤ちゃんの届け"], actor=None)
     after = engine.current_index().ask("赤ちゃんの届け")
     assert after.hits[0].key == "birth-registration"
+
+
+def test_the_keyword_baseline_ranks_by_words_found_and_answers_on_half_of_them():
+    from cityhall.faq.engine import Doc
+    from cityhall.faq.evaluation import KeywordBaseline, SubstringBaseline
+
+    docs = [Doc(1, "bulky", {"ja": ["粗大ごみの出し方", "大きなごみ"]},
+                {"ja": "<p>申し込みが必要です</p>"}),
+            Doc(2, "juminhyo", {"ja": ["住民票の写し"]}, {"ja": "<p>窓口で申し込み</p>"})]
+    keyword = KeywordBaseline(docs)
+    assert keyword.search_scored("粗大ごみ 申し込み") == (["bulky", "juminhyo"], 1.0)
+    assert keyword.search_scored("住民票 天気 ロケット")[1] == pytest.approx(1 / 3)
+    assert keyword.search_scored("a an") == ([], 0.0)
+    # The strict substring search needs every word in one field.
+    assert SubstringBaseline(docs).search("粗大ごみ 申し込み") == []

@@ -58,6 +58,7 @@ class Command(BaseCommand):
         chosen = evaluation.select(queries, split)
         engine = evaluation.engine_figures(index, chosen)
         baseline = evaluation.baseline_figures(docs, chosen)
+        keyword_baseline = evaluation.keyword_baseline_figures(docs, chosen)
         self.stdout.write(f"split: {split} — {engine.answerable} answerable, "
                           f"{engine.unanswerable} with no answer (\"none\"); threshold "
                           f"{params.threshold}")
@@ -65,7 +66,8 @@ class Command(BaseCommand):
                   "false answers on none"]
         widths = [22, 8, 8, 7, 16, 16, 22]
         self.stdout.write("".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-        for name, figures in (("engine (BM25)", engine), ("substring baseline", baseline)):
+        for name, figures in (("engine (BM25)", engine), ("substring baseline", baseline),
+                               ("keyword baseline", keyword_baseline)):
             self.stdout.write("".join(c.ljust(w) for c, w in zip(
                 [name, *figures.as_row()], widths, strict=True)))
         self.stdout.write(
