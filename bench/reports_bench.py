@@ -24,7 +24,6 @@ in the same run.
 import datetime
 import os
 import random
-import re
 import secrets
 import shutil
 import subprocess
@@ -38,12 +37,12 @@ from shelters_api_bench import (
     SECONDS,
     THREADS,
     WORKERS,
-    _ms,
-    drop_privileges,
     free_port,
     start_gunicorn,
+    start_nginx,
     wait_for,
 )
+from shelters_api_bench import run_wrk as wrk
 
 REPORTS = int(os.environ.get("BENCH_REPORTS", "100000"))
 POINTS = int(os.environ.get("BENCH_POINTS", "200"))
@@ -162,52 +161,9 @@ def bench_nearby() -> list[tuple[str, float, float]]:
             ("baseline: all open reports of the category, in Python", *percentiles(scanned))]
 
 
-def start_nginx(folder: Path, body: bytes, port: int, path: str):
-    (folder / "requests.json").write_bytes(body)
-    config = folder / "nginx.conf"
-    config.write_text(f"""
-worker_processes {WORKERS};
-daemon off;
-pid {folder}/nginx.pid;
-error_log {folder}/nginx-error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-    access_log off;
-    client_body_temp_path {folder}/client;
-    proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fastcgi;
-    uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    server {{
-        listen 127.0.0.1:{port};
-        location = {path} {{
-            default_type application/json;
-            alias {folder}/requests.json;
-        }}
-    }}
-}}
-""")
-    os.chmod(folder, 0o777)  # a scratch folder that the unprivileged nginx writes to
-    for item in folder.iterdir():
-        os.chmod(item, 0o666)
-    nginx = shutil.which("nginx", path=f"{os.environ.get('PATH', '')}:/usr/sbin")
-    return subprocess.Popen([nginx, "-c", str(config), "-p", str(folder)],
-                            preexec_fn=drop_privileges, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-
-
 def run_wrk(url: str) -> dict:
-    output = subprocess.run(
-        ["wrk", "--latency", "-t", str(min(4, os.cpu_count() or 2)), "-c", str(CONNECTIONS),
-         "-d", f"{SECONDS}s", "--timeout", "30s", url],
-        capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    timeouts = re.search(r"timeout (\d+)", output)
-    return {"rps": rps, "p50": _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1)),
-            "p99": _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1)),
-            "errors": (int(errors.group(1)) if errors else 0)
-            + (int(timeouts.group(1)) if timeouts else 0)}
+    # A listing is half a megabyte: fewer connections, and a generous timeout.
+    return wrk(url, connections=CONNECTIONS, timeout_seconds=30)
 
 
 def in_process_rates(seconds: float = 5.0) -> tuple[float, float]:
