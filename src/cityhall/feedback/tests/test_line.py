@@ -44,8 +44,8 @@ def test_a_line_opinion_is_recorded_and_acknowledged(client, minato, line_api): 
     # Other texts still get the help reply and store nothing.
     send(client, user, "こんにちは")
     assert Opinion.objects.count() == 1
-    assert opinion.reference not in replies(line_api)[1]
-    assert "友だち" in replies(line_api)[1]  # the engine's help reply
+    # (answered by the next handler — the FAQ chatbot where installed — or the help reply)
+    assert len(replies(line_api)) == 2 and opinion.reference not in replies(line_api)[1]
 
 
 def test_a_keyword_alone_gets_instructions_and_stores_nothing(client, minato,
