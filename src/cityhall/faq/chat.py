@@ -8,8 +8,9 @@ with the closest entries and the office to call. It logs the question masked.
 
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.utils.translation import gettext as _
+
+from cityhall.core import ratelimit
 
 from . import engine, selectors, services
 from .masking import clean
@@ -35,14 +36,7 @@ class Reply:
 
 def rate_limited(client_key: str) -> bool:
     """A fixed one-minute window per client, counted in the cache (Redis across machines)."""
-    key = f"faq:rate:{client_key}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.add(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > RATE_LIMIT
+    return ratelimit.hit("faq.ask", client_key, seconds=RATE_WINDOW_SECONDS) > RATE_LIMIT
 
 
 def _readable(text: str) -> bool:

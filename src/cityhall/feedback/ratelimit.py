@@ -6,18 +6,11 @@ Keys name the client, never a person: a hash of the address, the session key or 
 id, so nothing personal sits in the cache in clear.
 """
 
-import hashlib
-import time
-
 from django.conf import settings
-from django.core.cache import cache
+
+from cityhall.core import ratelimit
 
 WINDOW_SECONDS = 3600
-
-
-def _key(kind: str, value: str, window: int) -> str:
-    digest = hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()[:32]
-    return f"feedback:rate:{digest}:{window}"
 
 
 def take(keys: list[tuple[str, str]], *, now: float | None = None) -> bool:
@@ -26,18 +19,9 @@ def take(keys: list[tuple[str, str]], *, now: float | None = None) -> bool:
     limit = settings.FEEDBACK_RATE_LIMIT_PER_HOUR
     if limit <= 0:
         return True
-    window = int((now if now is not None else time.time()) // WINDOW_SECONDS)
     allowed = True
     for kind, value in keys:
-        if not value:
-            continue
-        key = _key(kind, value, window)
-        cache.add(key, 0, timeout=WINDOW_SECONDS + 60)
-        try:
-            used = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=WINDOW_SECONDS + 60)
-            used = 1
-        if used > limit:
+        if value and ratelimit.hit(f"feedback.{kind}", value, seconds=WINDOW_SECONDS,
+                                   now=now) > limit:
             allowed = False
     return allowed

@@ -13,12 +13,12 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import UnreadablePostError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from cityhall.core import ratelimit
 from cityhall.core.errors import CityhallError, NotFoundError, PermissionDeniedError
 from cityhall.core.middleware import client_ip
 
@@ -45,23 +45,15 @@ def _limit(name: str, default: int) -> int:
 
 
 def _rate_limited(*, kind: str, address: str, limit: int, window: int) -> int:
-    """Count one request of this address in the current window (fixed windows in the cache,
-    shared by every web node when the cache is Redis). Returns the seconds to wait when the
-    address is over its limit, else 0."""
+    """Count one request of this address in the current window. Returns the seconds to wait
+    when the address is over its limit, else 0."""
     if limit <= 0:
         return 0
     now = time.time()
-    bucket = int(now // window)
-    key = f"open311:{kind}:{address}:{bucket}"
-    cache.add(key, 0, timeout=window + 5)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the entry expired between add and incr
-        cache.add(key, 1, timeout=window + 5)
-        count = 1
-    if count <= limit:
+    if ratelimit.hit(f"open311.{kind}", address, seconds=window, now=now) <= limit:
         return 0
-    return max(1, int((bucket + 1) * window - now))
+    return max(1, int(ratelimit.window(f"open311.{kind}", address, seconds=window,
+                                       now=now).ends_at - now))
 
 
 def _check_rate(request) -> None:

@@ -1,7 +1,5 @@
 """Reference data (the report categories) and the roles of the reports app."""
 
-from django.utils.translation import gettext_lazy as _  # noqa: F401
-
 
 def register() -> None:
     from cityhall.core.registry import register_reference_loader

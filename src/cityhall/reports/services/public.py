@@ -6,17 +6,14 @@ Filing itself is `services.reports.report_create`; this module never writes a `R
 another way.
 """
 
-import contextlib
 import datetime
 import hashlib
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cityhall.core import ratelimit
 from cityhall.core.audit import audit_record
 from cityhall.core.errors import CityhallError, ConflictError, ValidationFailed
 
@@ -260,46 +258,29 @@ def _limit() -> int:
     return int(getattr(settings, "REPORTS_RATE_LIMIT_PER_HOUR", 20))
 
 
-def _rate_key(client: str, now: float | None) -> str:
-    # The address is hashed: the cache never holds a resident's IP address in clear.
-    window = int((now if now is not None else time.time()) // 3600)
-    digest = hashlib.sha256(f"{settings.SECRET_KEY}:{client}".encode()).hexdigest()[:24]
-    return f"reports:submissions:{digest}:{window}"
+SUBMISSIONS = "reports.submissions"
 
 
 def submissions_check(*, client: str | None, now: float | None = None) -> None:
     """Refuse early (before photos are decoded) when the address used its hour's quota."""
     limit = _limit()
-    if limit <= 0:
-        return
-    if int(cache.get(_rate_key(client or "unknown", now), 0)) >= limit:
+    if limit > 0 and ratelimit.used(SUBMISSIONS, client or "unknown", seconds=3600,
+                                    now=now) >= limit:
         raise TooManySubmissions()
 
 
 def submission_reserve(*, client: str | None, now: float | None = None) -> None:
-    """Take one submission from the address's quota for this clock hour, atomically
-    (`cache.incr`; shared by every web node when the cache is Redis). Raises when the quota
-    is used up; give it back with `submission_release` when the submission is refused."""
+    """Take one submission from the address's quota for this clock hour, atomically (shared
+    by every web node when the cache is Redis). Raises when the quota is used up; give it
+    back with `submission_release` when the submission is refused."""
     limit = _limit()
     if limit <= 0:
         return
-    key = _rate_key(client or "unknown", now)
-    cache.add(key, 0, timeout=3700)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=3700)
-        used = 1
-    if used > limit:
-        _decrement(key)
+    if ratelimit.hit(SUBMISSIONS, client or "unknown", seconds=3600, now=now) > limit:
+        ratelimit.give_back(SUBMISSIONS, client or "unknown", seconds=3600, now=now)
         raise TooManySubmissions()
 
 
 def submission_release(*, client: str | None, now: float | None = None) -> None:
     if _limit() > 0:
-        _decrement(_rate_key(client or "unknown", now))
-
-
-def _decrement(key: str) -> None:
-    with contextlib.suppress(ValueError):  # the key expired: nothing to give back
-        cache.decr(key)
+        ratelimit.give_back(SUBMISSIONS, client or "unknown", seconds=3600, now=now)
