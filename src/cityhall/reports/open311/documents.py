@@ -158,14 +158,15 @@ def service_requests(rows) -> list[dict]:
                             photo_id=photos.get(row["pk"])) for row in rows]
 
 
-def photo_url(photo_id: int | None) -> str | None:
-    """The address of a checked photo on the public pages (`reports:photo`), if the portal
-    serves them."""
+def photo_url(reference: str, photo_id: int | None) -> str | None:
+    """The address of a checked photo on the public pages (`reports:report_photo`, which
+    itself refuses a photo staff have not published)."""
     if photo_id is None:
         return None
     try:
-        path = reverse("reports:photo", args=[photo_id])
-    except NoReverseMatch:
+        path = reverse("reports:report_photo",
+                       kwargs={"reference": reference, "photo_id": photo_id})
+    except NoReverseMatch:  # the portal's pages are not mounted (an API-only deployment)
         return None
     return settings.PORTAL_URL.rstrip("/") + path
 
@@ -231,5 +232,5 @@ class _RequestWriter:
             "zipcode": "",
             "lat": float(row["latitude"]) if row["latitude"] is not None else None,
             "long": float(row["longitude"]) if row["longitude"] is not None else None,
-            "media_url": photo_url(photo_id),
+            "media_url": photo_url(row["reference"], photo_id),
         }

@@ -343,10 +343,10 @@ def test_web_and_open311_reports_are_the_same_objects(client, api_key, shiba_cle
     assert (item["status"], item["status_notes"]) == ("open", "現地を確認します")
 
 
-def test_media_url_is_the_first_photo_staff_published(client, minato, settings):
+def test_media_url_is_the_first_photo_staff_published_and_serves_it(client, minato,
+                                                                     settings):
     from .factories import jpeg_bytes, upload
 
-    settings.ROOT_URLCONF = "cityhall.reports.tests.open311_photo_urls"
     settings.PORTAL_URL = "https://cityhall.example"
     report = make_report(photos=[upload(jpeg_bytes()), upload(jpeg_bytes(color=(0, 0, 9)))])
     first, second = report.photos.order_by("pk")
@@ -354,11 +354,16 @@ def test_media_url_is_the_first_photo_staff_published(client, minato, settings):
     second.is_public = True
     second.save()
     item = get(client, f"requests/{report.reference}.json").json()[0]
-    assert item["media_url"] == f"https://cityhall.example/reports/photos/{second.pk}/"
+    path = f"/reports/{report.reference}/photos/{second.pk}.jpg"
+    assert item["media_url"] == f"https://cityhall.example{path}"
+    photo = client.get(path)
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    # The photo staff have not published is not served, whatever its address.
+    assert client.get(f"/reports/{report.reference}/photos/{first.pk}.jpg").status_code == 404
     first.is_public = True
     first.save()
     item = get(client, "requests.json").json()[0]
-    assert item["media_url"] == f"https://cityhall.example/reports/photos/{first.pk}/"
+    assert item["media_url"].endswith(f"/reports/{report.reference}/photos/{first.pk}.jpg")
     assert_valid([item], "requests.json")
 
 
