@@ -181,3 +181,14 @@ def test_portal_links_on_the_home_page(client):
     html = client.get(reverse("core:home"), **EN).content.decode()
     assert reverse("reports:report_create") in html
     assert reverse("reports:report_list") in html
+
+
+def test_the_list_pages_keep_the_filters(client, minato):
+    for _ in range(21):
+        make_report(code="graffiti", description="落書き", place=MINATO_LIBRARY)
+    url = reverse("reports:report_list") + "?category=graffiti"
+    first = client.get(url, **EN).content.decode()
+    assert 'href="?category=graffiti&amp;page=2"' in first and "Page 1 of 2" in first
+    second = client.get(url + "&page=2", **EN).content.decode()
+    assert second.count('class="report-list__item"') == 1
+    assert 'href="?category=graffiti&amp;page=1"' in second
