@@ -57,6 +57,7 @@ CITYHALL_APPS = [
     "cityhall.notifications",
     "cityhall.procedures",
     "cityhall.bookings",
+    "cityhall.opendata",
     "cityhall.disaster",
     "cityhall.reports",
     "cityhall.feedback",
@@ -290,6 +291,11 @@ NOTIFICATIONS_RETRY_BACKOFF_SECONDS = int(os.environ.get("NOTIFICATIONS_RETRY_BA
 NOTIFICATIONS_STALE_SENDING_SECONDS = int(os.environ.get("NOTIFICATIONS_STALE_SENDING_SECONDS",
                                                          "600"))
 
+# Open data catalogue (取組27, docs/opendata.md): the largest file staff may upload, and the
+# base of the URIs that DCAT gives datasets (defaults to the address the request came to).
+OPENDATA_MAX_UPLOAD_BYTES = int(os.environ.get("OPENDATA_MAX_UPLOAD_BYTES",
+                                               str(50 * 1024 * 1024)))
+OPENDATA_BASE_URI = os.environ.get("OPENDATA_BASE_URI", "")
 # Street-problem reports (取組13, docs/reports.md): submissions from the portal per client
 # address per hour, and the largest photo accepted.
 REPORTS_RATE_LIMIT_PER_HOUR = int(os.environ.get("REPORTS_RATE_LIMIT_PER_HOUR", "20"))

@@ -34,6 +34,12 @@ if apps.is_installed("cityhall.procedures"):
 if apps.is_installed("cityhall.bookings"):
     urlpatterns.insert(-1, path("bookings/", include("cityhall.bookings.urls")))
 
+if apps.is_installed("cityhall.opendata"):
+    # CKAN's Action API at both of CKAN's prefixes (ckanapi uses /api/action/, harvesters
+    # /api/3/action/), and the catalogue pages and DCAT at CKAN's own addresses.
+    urlpatterns.insert(0, path("api/", include("cityhall.opendata.ckan.urls")))
+    urlpatterns.insert(-1, path("", include("cityhall.opendata.urls")))
+
 if apps.is_installed("cityhall.disaster"):
     urlpatterns.insert(-1, path("", include("cityhall.disaster.urls")))
 

@@ -64,6 +64,16 @@ ROLES: dict[str, dict] = {
         "label": _("FAQ editor of a department (各課FAQ担当)"),
         "permissions": [],
     },
+    "opendata_editor": {
+        # The catalogue permissions come from the opendata engine (register_role_permissions).
+        "label": _("Open data officer, all organizations (オープンデータ担当)"),
+        "permissions": [],
+    },
+    "opendata_department_editor": {
+        # Publishes the datasets of their own department's organization only.
+        "label": _("Open data editor of a department (各課オープンデータ担当)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],

@@ -1,0 +1,34 @@
+"""The open data catalogue (取組27 オープンデータの推進, 取組30 5G基地局設置への公共施設の開放,
+取組16): a CKAN-compatible catalogue with DCAT output, publishing the platform's own live
+data in the national standard formats. An engine (layer 3): it imports only core; apps
+publish their data through `registry.register_live_dataset`."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+EDITOR_PERMISSIONS = [
+    "opendata.view_dataset", "opendata.add_dataset", "opendata.change_dataset",
+    "opendata.delete_dataset", "opendata.view_resource", "opendata.add_resource",
+    "opendata.change_resource", "opendata.delete_resource", "opendata.view_organization",
+    "opendata.view_group",
+]
+
+
+class OpendataConfig(AppConfig):
+    name = "cityhall.opendata"
+    label = "opendata"
+    verbose_name = _("Open data catalogue")
+
+    def ready(self):
+        from cityhall.core.periodic import register_periodic_task
+        from cityhall.core.registry import register_role_permissions
+
+        from .tasks import opendata_live_refresh
+
+        # オープンデータ担当 (情報政策課) publish for every organization and keep the themes;
+        # a department's own editors publish that department's data.
+        register_role_permissions("opendata_editor", [
+            *EDITOR_PERMISSIONS, "opendata.publish_any_dataset", "opendata.add_organization",
+            "opendata.change_organization", "opendata.add_group", "opendata.change_group"])
+        register_role_permissions("opendata_department_editor", EDITOR_PERMISSIONS)
+        register_periodic_task(opendata_live_refresh, every_seconds=300)

@@ -1,0 +1,31 @@
+"""Fixtures of the opendata tests: an open data officer (all organizations), an editor of the
+disaster office (防災危機管理室) only, and a counter clerk who may publish nothing."""
+
+import pytest
+
+from .factories import opendata_staff
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    settings.STORAGES = {**settings.STORAGES, "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path / "attachments"), "base_url": None}}}
+
+
+@pytest.fixture
+def officer(minato):
+    return opendata_staff(email="opendata1@test.cityhall.example")
+
+
+@pytest.fixture
+def disaster_editor(minato):
+    return opendata_staff(roles=("opendata_department_editor",),
+                          department="disaster-management",
+                          email="bousai.od@test.cityhall.example")
+
+
+@pytest.fixture
+def clerk(minato):
+    return opendata_staff(roles=("counter_clerk",), department="shiba-residents",
+                          email="clerk.od@test.cityhall.example")
