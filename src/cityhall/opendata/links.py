@@ -1,8 +1,6 @@
 """Addresses of catalogue objects that several parts build (pages, the CKAN API, DCAT), so
 they agree on one form. CKAN's own forms are kept: harvesters and users know them."""
 
-from urllib.parse import quote
-
 from django.urls import reverse
 
 from .models import Dataset, Resource
@@ -24,7 +22,7 @@ def resource_download_url(resource: Resource) -> str:
         return resource.url
     return reverse("opendata:resource_download", kwargs={
         "name": resource.dataset.name, "resource_id": resource.pk,
-        "filename": quote(resource_filename(resource))})
+        "filename": resource_filename(resource)})
 
 
 def dataset_path(dataset: Dataset) -> str:
