@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from cityhall.core import ratelimit
+from cityhall.core.privacy import clean
 
 from . import engine, selectors, services
-from .masking import clean
 from .models import Entry
 
 MAX_CHARS = engine.MAX_QUESTION_CHARS

@@ -19,9 +19,9 @@ from cityhall.core.audit import audit_record
 from cityhall.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import Department
 from cityhall.core.permissions import can
+from cityhall.core.privacy import mask_for_log
 
 from .markup import clean_html
-from .masking import mask
 from .models import Category, Entry, EntryRevision, IndexVersion, QuestionLog, SynonymGroup
 
 ENTRY_FIELDS = ["key", "category", "department", "contact", "status", "question_ja",
@@ -267,7 +267,7 @@ def question_log_record(*, text: str, language: str, channel: str, top_entry_id,
     """Keep a question, masked (no audit event: residents' questions are not staff actions
     and hold nothing personal once masked)."""
     return QuestionLog.objects.create(
-        text=mask(text), language=language[:10], channel=channel,
+        text=mask_for_log(text), language=language[:10], channel=channel,
         top_entry_id=top_entry_id, score=score, answered=answered)
 
 

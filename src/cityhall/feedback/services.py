@@ -24,11 +24,11 @@ from cityhall.core.errors import (
     ValidationFailed,
 )
 from cityhall.core.permissions import can
+from cityhall.core.privacy import contains_personal_data
 from cityhall.core.services import sequence_next
 
 from .models import ANSWER_MAX, SUMMARY_MAX, TEXT_MAX, Opinion, OpinionEvent, QAEntry, Reply, Topic
 from .permissions import may
-from .privacy import contains_personal_data
 
 CONTACT_LIMITS = {"contact_name": 100, "contact_phone": 20, "contact_address": 200}
 PHONE_CHARACTERS = set("0123456789+-() ")

@@ -24,6 +24,7 @@ from cityhall.core.errors import CityhallError, NotFoundError
 from cityhall.core.middleware import client_ip
 from cityhall.core.models import Department
 from cityhall.core.permissions import can, staff_permission_required
+from cityhall.core.privacy import mask_contact_details
 
 from . import ratelimit, selectors, services
 from .forms import (
@@ -38,7 +39,6 @@ from .forms import (
 )
 from .models import Opinion, QAEntry, Reply
 from .permissions import access_opinion, may
-from .privacy import mask_personal_data
 
 SESSION_LAST = "feedback_last_reference"
 
@@ -157,7 +157,7 @@ def _detail_context(request, opinion, **forms):
     context = {
         "opinion": opinion, "reply": reply,
         "events": opinion.events.select_related("actor__staff_profile", "department"),
-        "masked_text": mask_personal_data(opinion.text),
+        "masked_text": mask_contact_details(opinion.text),
         "can_route": can(user, "feedback.route_opinion")
         and opinion.status in (Opinion.Status.RECEIVED, Opinion.Status.ROUTED),
         "can_draft": may(user, "feedback.draft_reply", opinion)
@@ -256,7 +256,7 @@ def staff_qa(request, pk):
     opinion = access_opinion(request.user, pk, purpose="feedback: write the Q&A entry")
     entry = QAEntry.objects.filter(opinion=opinion).first()
     initial = {"question": entry.question, "answer": entry.answer} if entry else {
-        "question": mask_personal_data(opinion.text)[:1000]}
+        "question": mask_contact_details(opinion.text)[:1000]}
     form = QAForm(request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
@@ -285,7 +285,7 @@ def staff_qa(request, pk):
                 return redirect("feedback:staff_qa", pk=opinion.pk)
     return render(request, "feedback/staff/qa.html",
                   {"opinion": opinion, "entry": entry, "form": form,
-                   "masked_text": mask_personal_data(opinion.text)}, status=status)
+                   "masked_text": mask_contact_details(opinion.text)}, status=status)
 
 
 CSV_ENCODINGS = {"utf-8": "utf-8-sig", "shift_jis": "cp932"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cityhall.faq.masking import mask
+from cityhall.core.privacy import mask_for_log
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -21,9 +21,9 @@ from cityhall.faq.masking import mask
     ("粗大ごみの出し方", "粗大ごみの出し方"),
 ])
 def test_masking(text, expected):
-    assert mask(text) == expected
+    assert mask_for_log(text) == expected
 
 
 def test_masking_truncates_and_drops_control_characters():
-    assert mask("あ" * 10_000) == "あ" * 500
-    assert mask("住民票\x00\x07ほしい") == "住民票ほしい"
+    assert mask_for_log("あ" * 10_000) == "あ" * 500
+    assert mask_for_log("住民票\x00\x07ほしい") == "住民票ほしい"

@@ -6,9 +6,9 @@ from django.core import mail
 
 from cityhall.core.errors import ConflictError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import AuditEvent
+from cityhall.core.privacy import contains_personal_data, mask_contact_details
 from cityhall.feedback import services
 from cityhall.feedback.models import Opinion, OpinionEvent, QAEntry, Reply, Topic
-from cityhall.feedback.privacy import contains_personal_data, mask_personal_data
 
 from .factories import OpinionFactory
 
@@ -188,11 +188,11 @@ def test_sending_needs_an_approved_reply(routed, hoiku_clerk):
 
 def test_masking_hides_emails_phones_and_postal_codes():
     text = "連絡先は jiro@example.com、０３－３５７８－２１１１、090 1234 5678、〒105-8511 です。"
-    masked = mask_personal_data(text)
+    masked = mask_contact_details(text)
     for secret in ("jiro@example.com", "3578", "1234", "105-8511"):
         assert secret not in masked
     assert masked.count("＊＊＊") == 4
-    assert mask_personal_data("令和8年4月1日に20件") == "令和8年4月1日に20件"
+    assert mask_contact_details("令和8年4月1日に20件") == "令和8年4月1日に20件"
     assert contains_personal_data("港次郎さんの件", known=["港 次郎"])
     assert not contains_personal_data("公園のベンチ", known=["港 次郎"])
 
