@@ -26,7 +26,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, FOAF, OWL, RDF, RDFS, SKOS
 
 from cityhall.core.errors import CityhallError
 from cityhall.core.models import Municipality
@@ -36,6 +36,10 @@ from .licences import LICENCES
 from .models import Dataset, Resource
 from .selectors import dataset_search
 
+# rdflib's own DCAT and XSD namespaces are closed lists that lack DCAT 3 terms (dcat:version)
+# and warn on them, so these two are open ones.
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")

@@ -1,4 +1,4 @@
-"""DCAT documents (取組27): `/catalog.{ttl,jsonld,rdf,xml}` and `/dataset/<name>.{ttl,jsonld,rdf,xml}`.
+"""DCAT documents (取組27): `/catalog.{ttl,jsonld,rdf,xml}` and `/dataset/<name>.{…}`.
 
 Thin views over `dcat.py`. Whatever goes wrong, the client gets a short text/plain answer with
 the right status, never an HTML page: 400 for parameters that cannot be understood, 404 for an
