@@ -1,6 +1,56 @@
 """Pages of the open data catalogue (取組27), at CKAN's own addresses (/dataset/, ...), and
 DCAT (/catalog.ttl, /dataset/<name>.ttl)."""
 
+from django.urls import path, register_converter
+
+from .views import downloads, public, staff
+
 app_name = "opendata"
 
 urlpatterns = []
+
+# --- the catalogue pages and the back office (helper C) -------------------------------------
+# Names other parts reverse: dataset_list, dataset_detail, resource_detail, resource_download
+# (through links.resource_download_url), organization_*, group_*, staff_*.
+# A dataset, organization or group name never contains a dot (CKAN's rule, NAME_PATTERN), so
+# these patterns leave /dataset/<name>.ttl and the like to DCAT.
+
+
+class CatalogueName:
+    regex = "[A-Za-z0-9_-]{1,100}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(CatalogueName, "catalogue_name")
+
+urlpatterns += [
+    path("dataset/", public.dataset_list, name="dataset_list"),
+    path("dataset/<catalogue_name:name>", public.dataset_detail, name="dataset_detail"),
+    path("dataset/<catalogue_name:name>/resource/<uuid:resource_id>", public.resource_detail,
+         name="resource_detail"),
+    path("dataset/<catalogue_name:name>/resource/<uuid:resource_id>/download/<str:filename>",
+         downloads.resource_download, name="resource_download"),
+    path("organization/", public.organization_list, name="organization_list"),
+    path("organization/<catalogue_name:name>", public.organization_detail,
+         name="organization_detail"),
+    path("group/", public.group_list, name="group_list"),
+    path("group/<catalogue_name:name>", public.group_detail, name="group_detail"),
+    path("opendata/staff/", staff.dataset_list, name="staff_datasets"),
+    path("opendata/staff/new", staff.dataset_new, name="staff_dataset_new"),
+    path("opendata/staff/tokens", staff.tokens, name="staff_tokens"),
+    path("opendata/staff/dataset/<catalogue_name:name>", staff.dataset_edit, name="staff_dataset"),
+    path("opendata/staff/dataset/<catalogue_name:name>/delete", staff.dataset_delete,
+         name="staff_dataset_delete"),
+    path("opendata/staff/dataset/<catalogue_name:name>/resource/new", staff.resource_new,
+         name="staff_resource_new"),
+    path("opendata/staff/dataset/<catalogue_name:name>/resource/<uuid:resource_id>",
+         staff.resource_edit, name="staff_resource"),
+    path("opendata/staff/dataset/<catalogue_name:name>/resource/<uuid:resource_id>/delete",
+         staff.resource_delete, name="staff_resource_delete"),
+]
+# --- end of the catalogue pages (helper C) --------------------------------------------------
