@@ -195,7 +195,7 @@ def test_a_shift_jis_csv_is_converted_and_said_so(client, shelters, disaster_edi
     (b"<html><body>hi</body></html>", "page.csv", "looks like a web page"),
     ("\ufeff <!DOCTYPE html><p>x</p>".encode(), "page.csv", "looks like a web page"),
     (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image.json", "looks like a web page"),
-    ("a,b\r\n1,2,3\r\n".encode(), "ragged.csv", "Row 2 of the CSV file has 3 columns"),
+    (b"a,b\r\n1,2,3\r\n", "ragged.csv", "Row 2 of the CSV file has 3 columns"),
     (b"", "empty.csv", None),
 ])
 def test_bad_uploads_are_refused_and_nothing_is_stored(client, shelters, disaster_editor,
