@@ -32,3 +32,21 @@ class OpendataConfig(AppConfig):
             "opendata.change_organization", "opendata.add_group", "opendata.change_group"])
         register_role_permissions("opendata_department_editor", EDITOR_PERMISSIONS)
         register_periodic_task(opendata_live_refresh, every_seconds=300)
+        _register_portal_links()
+
+
+def _register_portal_links() -> None:
+    from cityhall.core.registry import PortalLink, register_portal_link
+
+    register_portal_link(PortalLink(
+        key="opendata.catalogue", title=_("Open data"),
+        description=_("The city's data to download and reuse: facilities, shelters, "
+                      "statistics and more, in CSV, GeoJSON and other formats, free under "
+                      "CC BY 4.0."),
+        url_name="opendata:dataset_list", order=60))
+    register_portal_link(PortalLink(
+        key="opendata.staff_datasets", title=_("Open data catalogue"),
+        description=_("Publish and update your organization's datasets and files, and issue "
+                      "API tokens for publishing scripts."),
+        url_name="opendata:staff_datasets", audience="staff",
+        permission="opendata.view_dataset", order=60))

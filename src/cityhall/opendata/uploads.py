@@ -116,6 +116,18 @@ def check_xlsx(raw: bytes) -> None:
         raise ValidationFailed(_("Workbooks with macros cannot be published."), field="file")
 
 
+# The starts of markup a browser might render or run (HTML, SVG, XML with stylesheets). A CSV or
+# JSON file that begins like this is a page under another name, and is refused whatever its
+# format: it would parse as a one-column CSV.
+MARKUP_STARTS = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<svg", b"<?xml",
+                 b"<iframe", b"<!--", b"<meta", b"<div", b"<p>", b"<a ", b"<img")
+
+
+def looks_like_markup(raw: bytes) -> bool:
+    start = raw[:1024].lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    return start.startswith(MARKUP_STARTS)
+
+
 def check_upload(raw: bytes, *, filename: str, declared_format: str = "") -> CheckedUpload:
     """Check an uploaded file and return what to store. Raises `ValidationFailed` with a
     translated message saying what is wrong; nothing is stored in that case."""
@@ -131,6 +143,9 @@ def check_upload(raw: bytes, *, filename: str, declared_format: str = "") -> Che
             _("Only these formats can be uploaded: %(formats)s.")
             % {"formats": ", ".join(FORMATS)}, field="file")
     media_type, extension = FORMATS[file_format]
+    if file_format != "PDF" and looks_like_markup(raw):
+        raise ValidationFailed(_("The file looks like a web page (HTML or SVG), not data. "
+                                 "Upload the data itself."), field="file")
     encoding, row_count, columns = "", None, None
     if file_format == "CSV":
         raw, encoding, row_count, columns = check_csv(raw)
