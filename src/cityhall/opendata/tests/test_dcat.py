@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from pyshacl import validate
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SH, SKOS
@@ -29,15 +29,8 @@ BASE = "http://testserver"
 
 
 @pytest.fixture(autouse=True)
-def _download_page(settings, minato):
-    """The download page belongs to the catalogue pages; stand in for it until they are
-    merged (see dcat_urls.py)."""
-    try:
-        reverse("opendata:resource_download", kwargs={
-            "name": "x", "resource_id": "00000000-0000-0000-0000-000000000000",
-            "filename": "x.csv"})
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "cityhall.opendata.tests.dcat_urls"
+def _minato(minato):
+    return minato
 
 
 def fetch(client, url, fmt="ttl") -> Graph:
