@@ -129,8 +129,9 @@ def package_search(call, data):
     unknown = sorted(key for key in data
                      if key not in SEARCH_PARAMETERS and not key.startswith("ext_"))
     if unknown:
-        raise SearchQueryError(_("Search Query is invalid: Invalid search parameters: "
-                                 "%(names)s") % {"names": str(unknown)[:200]})
+        # CKAN's own message, word for word (clients and people search for it).
+        raise SearchQueryError(f"Search Query is invalid: Invalid search parameters: "
+                               f"{str(unknown)[:200]}")
     rows = min(as_int(data, "rows", 10), MAX_ROWS)
     start = min(as_int(data, "start", 0), BIGGEST_OFFSET)
     facet = as_bool(data, "facet", True)

@@ -41,6 +41,14 @@ JAVASCRIPT_TYPE = "application/javascript;charset=utf-8"
 # A JSONP callback must be a plain (dotted) JavaScript name; anything else is not wrapped.
 CALLBACK = re.compile(r"^[A-Za-z_$][\w$]{0,63}(\.[A-Za-z_$][\w$]{0,63}){0,4}$")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# CKAN's own words for its errors stay in English whatever the language: they are protocol,
+# and clients read them (ckanapi splits the message at the first ": "). The reasons that
+# follow them are translated.
+BAD_REQUEST = "Bad request"
+NOT_FOUND = "Not found"
+ACCESS_DENIED = "Access denied"
+SEARCH_QUERY_INVALID = "Search Query is invalid"
+POST_ONLY = "JSON Error: Invalid request. Please use POST method for your request"
 
 
 def _mixed(multi) -> dict:
@@ -52,8 +60,7 @@ def _mixed(multi) -> dict:
 def request_data(request, *, side_effect_free: bool) -> dict:
     if request.method == "GET":
         if not side_effect_free:
-            raise BadRequest(_("JSON Error: Invalid request. Please use POST method for your "
-                               "request"))
+            raise BadRequest(POST_ONLY)
         return _mixed(request.GET)
     if request.content_type in FORM_TYPES:
         data = _mixed(request.POST)
@@ -70,8 +77,8 @@ def request_data(request, *, side_effect_free: bool) -> dict:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest(_("JSON Error: Error decoding JSON data: the body is not "
-                           "UTF-8.")) from None
+        raise BadRequest("JSON Error: " + _("Error decoding JSON data: the body is not "
+                                            "UTF-8.")) from None
     return _json(text)
 
 
@@ -79,11 +86,12 @@ def _json(text: str) -> dict:
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise BadRequest(_("JSON Error: Error decoding JSON data. Error: %(error)s")
+        raise BadRequest("JSON Error: " + _("Error decoding JSON data. Error: %(error)s")
                          % {"error": str(error)[:100]}) from None
     if not isinstance(data, dict):
-        raise BadRequest(_("JSON Error: Request data JSON decoded to %(type)s but it needs to "
-                           "be a dictionary.") % {"type": type(data).__name__})
+        raise BadRequest("JSON Error: " + _("Request data JSON decoded to %(type)s but it "
+                                            "needs to be a dictionary.")
+                         % {"type": type(data).__name__})
     return data
 
 
@@ -164,14 +172,12 @@ def action(request, name: str):
 def _action(request, name: str) -> HttpResponse:
     name = name[:100]
     if request.method not in ("GET", "POST"):
-        response = _respond(_("Bad request - Method not allowed: %(method)s")
-                            % {"method": request.method[:10]}, 405)
+        response = _respond(f"{BAD_REQUEST} - Method not allowed: {request.method[:10]}", 405)
         response["Allow"] = "GET, POST"
         return response
     found = ACTIONS.get(name)
     if found is None:
-        return _respond(_("Bad request - Action name not known: %(name)s") % {"name": name},
-                        400)
+        return _respond(f"{BAD_REQUEST} - Action name not known: {name}", 400)
     help_url = _help_url(request, name)
     callback = request.GET.get("callback", "") if request.method == "GET" else ""
     callback = callback if CALLBACK.match(callback or "") else ""
@@ -188,10 +194,11 @@ def _action(request, name: str) -> HttpResponse:
                                           "is required (Authorization header)."))
         result = found.function(Call(request=request, user=user, name=name), data)
     except BadRequest as error:
-        return _respond(_("Bad request - %(message)s") % {"message": error.message}, 400)
+        return _respond(f"{BAD_REQUEST} - {error.message}", 400)
     except (RequestDataTooBig, SuspiciousOperation, DjangoBadRequest, UnreadablePostError,
             MultiPartParserError):
-        return _respond(_("Bad request - JSON Error: the request could not be read."), 400)
+        return _respond(f"{BAD_REQUEST} - JSON Error: " + _("the request could not be read."),
+                        400)
     except FieldErrors as error:
         return _error(help_url, 409, {**error.errors, "__type": "Validation Error"},
                       callback)
@@ -200,13 +207,15 @@ def _action(request, name: str) -> HttpResponse:
                                       "__type": "Validation Error"}, callback)
     except NotFoundError as error:
         return _error(help_url, 404, {"__type": "Not Found Error",
-                                      "message": _message(_("Not found"), error)}, callback)
+                                      "message": _message(NOT_FOUND, error)}, callback)
     except PermissionDeniedError as error:
         return _error(help_url, 403, {"__type": "Authorization Error",
-                                      "message": _message(_("Access denied"), error)},
+                                      "message": _message(ACCESS_DENIED, error)},
                       callback)
     except SearchQueryError as error:
         message = str(error.message)
+        if not message.startswith(SEARCH_QUERY_INVALID):
+            message = f"{SEARCH_QUERY_INVALID}: {message}"
         return _error(help_url, 400, {"__type": "Search Query Error", "message": message},
                       callback)
     except CityhallError as error:
