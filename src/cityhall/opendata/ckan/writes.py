@@ -281,6 +281,8 @@ def resource_create(call, data):
             raise invalid("url", _("Give a file (upload) or an address (url)."))
         resource = _link_create(call, dataset, data)
     else:
+        _check_lengths(Resource, {"name": as_text(data, "name")})
+        filename = filename[-200:]
         resource = services.resource_create(
             actor=call.user, dataset=dataset, upload=content, filename=filename,
             name=as_text(data, "name").strip() or filename or _("File"),
@@ -313,6 +315,7 @@ def resource_update(call, data):
     changes = {key: as_text(data, key) for key in ("name", "description") if key in data}
     if resource.kind == Resource.Kind.LINK and "url" in data:
         changes["url"] = as_text(data, "url")
+    _check_lengths(Resource, changes)
     resource = services.resource_update(actor=call.user, resource=resource, upload=content,
                                         filename=filename, **changes)
     return documents.resource_dict(call.request, Resource.objects.select_related(
