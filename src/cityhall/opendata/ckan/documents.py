@@ -8,12 +8,9 @@ Every function here only reads: visibility is decided by the caller (the actions
 """
 
 from datetime import UTC, datetime
-from urllib.parse import quote
-
-from django.urls import NoReverseMatch
 
 from ..licences import LICENCES, licence_title
-from ..links import resource_download_url, resource_filename
+from ..links import resource_download_url
 from ..models import Dataset, Group, Organization, Resource
 
 # Our fields that CKAN's core schema has no key for: they are `extras` in both directions.
@@ -30,20 +27,10 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="microseconds")
 
 
-def _download_path(resource: Resource) -> str:
-    try:
-        return resource_download_url(resource)
-    except NoReverseMatch:
-        # The catalogue pages (and their download view) are not installed in this build;
-        # the address is still the one they serve (docs/opendata.md).
-        return (f"/dataset/{resource.dataset.name}/resource/{resource.pk}/download/"
-                f"{quote(resource_filename(resource))}")
-
-
 def resource_url(request, resource: Resource) -> str:
     if resource.kind == Resource.Kind.LINK:
         return resource.url
-    return request.build_absolute_uri(_download_path(resource))
+    return request.build_absolute_uri(resource_download_url(resource))
 
 
 def resource_dict(request, resource: Resource, *, position: int | None = None) -> dict:
