@@ -32,3 +32,16 @@ class OpendataConfig(AppConfig):
             "opendata.change_organization", "opendata.add_group", "opendata.change_group"])
         register_role_permissions("opendata_department_editor", EDITOR_PERMISSIONS)
         register_periodic_task(opendata_live_refresh, every_seconds=300)
+
+        # --- helper D: live datasets, the 5G list (取組30) and the demo catalogue -----------
+        from cityhall.core.registry import register_demo_loader, register_reference_loader
+
+        from . import providers
+        from .demo import load_opendata_demo
+
+        providers.register()
+        register_role_permissions("opendata_editor", ["core.view_facility",
+                                                      "core.change_facility"])
+        register_reference_loader("opendata.live", providers.reference_load)
+        register_demo_loader("opendata", load_opendata_demo)
+        # --- end helper D -----------------------------------------------------------------
