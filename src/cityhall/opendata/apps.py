@@ -44,4 +44,12 @@ class OpendataConfig(AppConfig):
                                                       "core.change_facility"])
         register_reference_loader("opendata.live", providers.reference_load)
         register_demo_loader("opendata", load_opendata_demo)
+        from cityhall.core.registry import PortalLink, register_portal_link
+
+        register_portal_link(PortalLink(
+            key="opendata.base_stations", title=_("Facilities offered for 5G base stations"),
+            description=_("Mark the ward facilities offered to mobile carriers for 5G base "
+                          "stations; the list is published as open data."),
+            url_name="opendata:staff_base_stations", audience="staff",
+            permission="core.change_facility", order=61))
         # --- end helper D -----------------------------------------------------------------
