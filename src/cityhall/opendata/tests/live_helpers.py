@@ -11,12 +11,19 @@ from cityhall.opendata.models import Dataset, Resource
 
 
 @pytest.fixture
-def private_storage(settings, tmp_path):
+def private_storage(settings, tmp_path, monkeypatch):
     """The private attachments storage in a temporary folder (opendata's own tests get it
-    automatically from their conftest; other apps' tests ask for it)."""
+    automatically from their conftest; other apps' tests ask for it).
+
+    Changing the setting alone is not enough: a FileField resolves a callable storage once,
+    when the model is defined, so `Resource.file` keeps the real storage (and tests would
+    write into DATA_DIR) unless the field's storage is swapped too."""
+    from django.core.files.storage import storages
+
     settings.STORAGES = {**settings.STORAGES, "attachments": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(tmp_path / "attachments"), "base_url": None}}}
+    monkeypatch.setattr(Resource._meta.get_field("file"), "storage", storages["attachments"])
 
 
 def live_resource(name: str, variant: str = "csv") -> Resource:
