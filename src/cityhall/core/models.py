@@ -154,7 +154,15 @@ class Town(models.Model):  # 町名・丁目
         return self.label
 
 
+class BaseStationOffer(models.TextChoices):  # 5G基地局設置への開放 (取組30)
+    UNKNOWN = "unknown", _("Not decided")
+    OFFERED = "offered", _("Offered to carriers")
+    NOT_OFFERED = "not_offered", _("Not offered")
+
+
 class Facility(models.Model):
+    BaseStationOffer = BaseStationOffer
+
     class Kind(models.TextChoices):
         CITY_HALL = "city_hall", _("City hall")
         BRANCH_OFFICE = "branch_office", _("Branch office")
@@ -201,6 +209,18 @@ class Facility(models.Model):
     attributes = models.JSONField(_("source attributes"), default=dict, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
     is_demo = models.BooleanField(_("demo record"), default=False)
+    # 取組30 (5G基地局設置への公共施設の開放): whether the ward offers the facility to mobile
+    # carriers for base stations, kept by staff and published in the open data catalogue.
+    base_station_offer = models.CharField(
+        _("offered for 5G base stations"), max_length=20, choices=BaseStationOffer.choices,
+        default=BaseStationOffer.UNKNOWN)
+    base_station_places = models.CharField(
+        _("where a base station may go"), max_length=200, blank=True,
+        help_text=_("e.g. roof; outer wall; pole. Separate several with “;”."))
+    base_station_conditions = models.TextField(
+        _("conditions for carriers"), max_length=1000, blank=True)
+    # Moves on every save: what the open data catalogue's live datasets watch.
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True, db_index=True)
 
     ACCESSIBILITY_FEATURES = {
         "step_free": _("Step-free entrance"),

@@ -248,3 +248,41 @@ def shelters_import(*, municipality, shelters: dict, evacuation_sites: dict) -> 
                     "source": GSI_SOURCE, "is_demo": False})
                 written += 1
     return written
+
+
+# --- facilities ------------------------------------------------------------------------------
+
+BASE_STATION_PERMISSION = "core.change_facility"
+
+
+def facility_base_station_set(*, facility, actor, offer: str, places: str = "",
+                              conditions: str = ""):
+    """Record whether the ward offers `facility` to mobile carriers for 5G base stations
+    (取組30), where on it and on what conditions. Staff who may change facilities only;
+    audited. The open data catalogue publishes the offered ones."""
+    from .models import Facility
+    from .permissions import can
+
+    if not can(actor, BASE_STATION_PERMISSION):
+        raise PermissionDeniedError()
+    if offer not in Facility.BaseStationOffer.values:
+        raise ValidationFailed(_("Choose whether the facility is offered."), field="offer")
+    places = " ".join(str(places or "").split())
+    conditions = str(conditions or "").strip()
+    if len(places) > 200:
+        raise ValidationFailed(_("Write at most 200 characters for the places."),
+                               field="places")
+    if len(conditions) > 1000:
+        raise ValidationFailed(_("Write at most 1,000 characters for the conditions."),
+                               field="conditions")
+    with transaction.atomic():
+        facility = Facility.objects.select_for_update().get(pk=facility.pk)
+        before = facility.base_station_offer
+        facility.base_station_offer = offer
+        facility.base_station_places = places
+        facility.base_station_conditions = conditions
+        facility.save(update_fields=["base_station_offer", "base_station_places",
+                                     "base_station_conditions", "updated_at"])
+        audit_record(actor=actor, action="facility.base_station_set", target=facility,
+                     details={"offer": offer, "before": before})
+    return facility

@@ -19,3 +19,10 @@ class DisasterConfig(AppConfig):
 
         shelters.register()
         alerts.register()
+
+        from django.apps import apps
+
+        if apps.is_installed("cityhall.opendata"):
+            from .registrations import opendata
+
+            opendata.register()

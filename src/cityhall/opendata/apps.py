@@ -32,6 +32,19 @@ class OpendataConfig(AppConfig):
             "opendata.change_organization", "opendata.add_group", "opendata.change_group"])
         register_role_permissions("opendata_department_editor", EDITOR_PERMISSIONS)
         register_periodic_task(opendata_live_refresh, every_seconds=300)
+        # Live datasets from core data (public facilities, the 5G list of 取組30); the
+        # domain apps register their own. The 5G offers are a facility attribute that the
+        # open data officers keep.
+        from cityhall.core.registry import register_demo_loader, register_reference_loader
+
+        from . import providers
+        from .demo import load_opendata_demo
+
+        providers.register()
+        register_role_permissions("opendata_editor", ["core.view_facility",
+                                                      "core.change_facility"])
+        register_reference_loader("opendata.live", providers.reference_load)
+        register_demo_loader("opendata", load_opendata_demo)
         _register_portal_links()
 
 
@@ -50,3 +63,9 @@ def _register_portal_links() -> None:
                       "API tokens for publishing scripts."),
         url_name="opendata:staff_datasets", audience="staff",
         permission="opendata.view_dataset", order=60))
+    register_portal_link(PortalLink(
+        key="opendata.base_stations", title=_("Facilities offered for 5G base stations"),
+        description=_("Mark the ward facilities offered to mobile carriers for 5G base "
+                      "stations; the list is published as open data."),
+        url_name="opendata:staff_base_stations", audience="staff",
+        permission="core.change_facility", order=61))

@@ -4,7 +4,7 @@
 from django.urls import path, re_path, register_converter
 
 from . import dcat_views
-from .views import downloads, public, staff
+from .views import base_stations, downloads, public, staff
 
 app_name = "opendata"
 
@@ -46,6 +46,8 @@ urlpatterns = [
     path("opendata/staff/", staff.dataset_list, name="staff_datasets"),
     path("opendata/staff/new", staff.dataset_new, name="staff_dataset_new"),
     path("opendata/staff/tokens", staff.tokens, name="staff_tokens"),
+    path("opendata/staff/base-stations", base_stations.base_stations,
+         name="staff_base_stations"),
     path("opendata/staff/dataset/<catalogue_name:name>", staff.dataset_edit,
          name="staff_dataset"),
     path("opendata/staff/dataset/<catalogue_name:name>/delete", staff.dataset_delete,

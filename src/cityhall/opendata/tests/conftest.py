@@ -4,13 +4,13 @@ disaster office (防災危機管理室) only, and a counter clerk who may publis
 import pytest
 
 from .factories import opendata_staff
+from .live_helpers import private_storage  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    settings.STORAGES = {**settings.STORAGES, "attachments": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "attachments"), "base_url": None}}}
+def _private_storage(request):
+    """Every opendata test writes its files into its own temporary folder."""
+    request.getfixturevalue("private_storage")
 
 
 @pytest.fixture

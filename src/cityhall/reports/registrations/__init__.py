@@ -8,3 +8,10 @@ def register() -> None:
     base.register()
     public.register()
     staff.register()
+
+    from django.apps import apps
+
+    if apps.is_installed("cityhall.opendata"):
+        from . import opendata
+
+        opendata.register()
