@@ -296,6 +296,9 @@ NOTIFICATIONS_STALE_SENDING_SECONDS = int(os.environ.get("NOTIFICATIONS_STALE_SE
 OPENDATA_MAX_UPLOAD_BYTES = int(os.environ.get("OPENDATA_MAX_UPLOAD_BYTES",
                                                str(50 * 1024 * 1024)))
 OPENDATA_BASE_URI = os.environ.get("OPENDATA_BASE_URI", "")
+# Whether loading the reference data (load_minato_reference/_demo) publishes the live
+# datasets at once; the periodic task publishes them anyway.
+OPENDATA_LIVE_PUBLISH_ON_LOAD = os.environ.get("OPENDATA_LIVE_PUBLISH_ON_LOAD", "1") == "1"
 # Street-problem reports (取組13, docs/reports.md): submissions from the portal per client
 # address per hour, and the largest photo accepted.
 REPORTS_RATE_LIMIT_PER_HOUR = int(os.environ.get("REPORTS_RATE_LIMIT_PER_HOUR", "20"))

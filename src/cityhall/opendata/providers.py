@@ -177,6 +177,6 @@ def reference_load() -> str:
     starts from an empty catalogue; its own tests call `live_publish` directly."""
     from django.conf import settings
 
-    if not getattr(settings, "OPENDATA_LIVE_PUBLISH_ON_LOAD", True):
+    if not settings.OPENDATA_LIVE_PUBLISH_ON_LOAD:
         return "live datasets not published (OPENDATA_LIVE_PUBLISH_ON_LOAD is off)"
     return live_publish()

@@ -5,7 +5,7 @@ Version used: 自治体標準オープンデータセット（正式版）, デ�
 2026-08-01 edition (``20260801_resources_open_data_municipal-standard-open-dataset_table_a.xlsx``,
 https://www.digital.go.jp/resources/open_data/municipal-standard-data-set-test). The xlsx itself
 was not read: the columns below come from copies of the sheets in public code, checked against
-one another (the project's research notes, /work/tx/ods.md, list them):
+one another (docs/opendata.md, "The standard columns", lists the sources):
 
 - 03 指定緊急避難場所一覧 (`EVACUATION_SPACE_COLUMNS`): CONFIRMED by five independent copies
   (a Java DTO with the sheet's 区分 per field, a Python ``to_dict``, a Tsukuba converter's

@@ -1,7 +1,8 @@
 """The catalogue's pages in a real browser (取組27): axe-core finds no WCAG 2.2 A/AA violation
 on the dataset search (with a filter chosen and with a bad parameter), a dataset's page, the
 preview of a CSV and of a GeoJSON resource (with its map), and the back office's dataset
-form (empty and with errors), on a phone-sized screen; the search and its facets work without
+form (empty and with errors), the API token page and the 5G base-station page, on a
+phone-sized screen; the search and its facets work without
 JavaScript. Few page loads on purpose: each costs seconds.
 
 Skipped without Debian's chromium and node_modules/axe-core unless CITYHALL_REQUIRE_BROWSER
@@ -81,7 +82,7 @@ def test_the_public_pages_are_accessible(browser, demo_site, catalogue, language
         context.close()
 
 
-def test_the_staff_dataset_form_is_accessible(browser, demo_site, catalogue):  # noqa: F811
+def test_the_staff_pages_are_accessible(browser, demo_site, catalogue):  # noqa: F811
     from cityhall.core.demo import STAFF
     from cityhall.core.models import User
     from cityhall.core.tests.factories import give_second_factor
@@ -97,6 +98,8 @@ def test_the_staff_dataset_form_is_accessible(browser, demo_site, catalogue):  #
         assert page.locator(".error-summary").count() == 1
         violations = _axe_violations(page, demo_site)
         assert not violations, _format_violations(violations)
+        _check(page, demo_site, reverse("opendata:staff_tokens"))
+        _check(page, demo_site, reverse("opendata:staff_base_stations"))
     finally:
         context.close()
 
