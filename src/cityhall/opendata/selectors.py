@@ -93,7 +93,7 @@ def _parse_datetime(text: str, field_name: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise SearchQueryError(_("Search Query is invalid: “%(value)s” is not a date and time "
+        raise SearchQueryError(_("“%(value)s” is not a date and time "
                                  "for %(field)s.") % {"value": text[:50], "field": field_name}
                                ) from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
@@ -101,7 +101,7 @@ def _parse_datetime(text: str, field_name: str) -> datetime | None:
 
 def _check_field(name: str) -> str:
     if name not in FIELDS:
-        raise SearchQueryError(_("Search Query is invalid: unknown field “%(field)s”.")
+        raise SearchQueryError(_("Unknown field “%(field)s”.")
                                % {"field": name[:50]})
     return name
 
@@ -126,7 +126,7 @@ def parse_filter_query(text: str) -> tuple[list[Clause], list[str]]:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match or match.end() == position:
-            raise SearchQueryError(_("Search Query is invalid: cannot read “%(text)s”.")
+            raise SearchQueryError(_("Cannot read “%(text)s”.")
                                    % {"text": text[position:position + 50]})
         position = match.end()
         if match["open"] or match["close"]:
@@ -138,7 +138,7 @@ def parse_filter_query(text: str) -> tuple[list[Clause], list[str]]:
             continue
         if word in ("OR", "||"):
             if not clauses:
-                raise SearchQueryError(_("Search Query is invalid: OR needs something "
+                raise SearchQueryError(_("OR needs something "
                                          "before it."))
             join_with_previous = True
             continue
@@ -156,14 +156,14 @@ def parse_filter_query(text: str) -> tuple[list[Clause], list[str]]:
             _check_field(name)
             if match["low"] is not None:
                 if name not in RANGE_FIELDS:
-                    raise SearchQueryError(_("Search Query is invalid: “%(field)s” cannot be "
+                    raise SearchQueryError(_("“%(field)s” cannot be "
                                              "searched by range.") % {"field": name})
                 terms = (Term(name, low=_parse_datetime(match["low"], name),
                               high=_parse_datetime(match["high"], name), is_range=True),)
             elif match["flist"] is not None:
                 values = _list_values(match["flist"])
                 if not values:
-                    raise SearchQueryError(_("Search Query is invalid: empty list for "
+                    raise SearchQueryError(_("Empty list for "
                                              "“%(field)s”.") % {"field": name})
                 terms = tuple(Term(name, value) for value in values)
             else:
@@ -181,13 +181,13 @@ def parse_filter_query(text: str) -> tuple[list[Clause], list[str]]:
         if join_with_previous:
             previous = clauses.pop()
             if previous.negate or clause.negate:
-                raise SearchQueryError(_("Search Query is invalid: OR cannot join negated "
+                raise SearchQueryError(_("OR cannot join negated "
                                          "terms."))
             clause = Clause(previous.terms + clause.terms)
             join_with_previous = False
         clauses.append(clause)
     if join_with_previous or negate_next:
-        raise SearchQueryError(_("Search Query is invalid: it ends with an operator."))
+        raise SearchQueryError(_("It ends with an operator."))
     return clauses, words
 
 
@@ -264,7 +264,7 @@ def parse_sort(sort: str | None) -> list[str]:
             continue
         if len(bits) > 2 or bits[0] not in SORT_FIELDS or (
                 len(bits) == 2 and bits[1].lower() not in ("asc", "desc")):
-            raise SearchQueryError(_("Search Query is invalid: cannot sort by “%(sort)s”.")
+            raise SearchQueryError(_("Cannot sort by “%(sort)s”.")
                                    % {"sort": part.strip()[:50]})
         name = {"title_string": "title", "score": "-score"}.get(bits[0], bits[0])
         descending = len(bits) == 2 and bits[1].lower() == "desc"
@@ -315,12 +315,12 @@ def dataset_search(*, user=None, q: str = "", fq: str = "", fq_list=(),
     """Search the catalogue as `user` sees it. `rows` is capped at MAX_ROWS; negative numbers
     are refused. Results come with organization, tags, groups and resources prefetched."""
     if start < 0 or rows < 0:
-        raise SearchQueryError(_("Search Query is invalid: start and rows cannot be "
+        raise SearchQueryError(_("Start and rows cannot be "
                                  "negative."))
     rows = min(rows, MAX_ROWS)
     unknown = [name for name in facet_fields if name not in FACET_FIELDS]
     if unknown:
-        raise SearchQueryError(_("Search Query is invalid: cannot count by “%(field)s”.")
+        raise SearchQueryError(_("Cannot count by “%(field)s”.")
                                % {"field": unknown[0][:50]})
     clauses, words = parse_filter_query(q)
     for text in [fq, *fq_list]:

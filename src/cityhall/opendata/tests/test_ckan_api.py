@@ -92,7 +92,7 @@ def test_package_show_not_found_and_extra_keys_ignored(client, minato):
     response = get(client, "package_show", id=row.name, include_datasets="false",
                    include_password_hash="true", include_users="false")
     assert response.status_code == 200
-    missing = get(client, "package_show")
+    missing = client.get("/api/3/action/package_show", HTTP_ACCEPT_LANGUAGE="en")
     assert missing.status_code == 409
     assert missing.json()["error"] == {"id": ["Missing value"], "__type": "Validation Error"}
 

@@ -80,9 +80,13 @@ def test_odd_query_strings_on_package_search(client, minato, query):
 
 
 def test_typical_odd_values_get_ckan_validation_errors(client, minato):
-    rows = client.get("/api/3/action/package_search", {"rows": "abc"})
+    # The reasons are translated: English when the client asks for it, Japanese by default.
+    rows = client.get("/api/3/action/package_search", {"rows": "abc"},
+                      HTTP_ACCEPT_LANGUAGE="en")
     assert rows.status_code == 409
     assert rows.json()["error"] == {"rows": ["Invalid integer"], "__type": "Validation Error"}
+    rows = client.get("/api/3/action/package_search", {"rows": "abc"})
+    assert rows.json()["error"]["rows"] == ["整数ではありません"]
     start = client.get("/api/3/action/package_search", {"start": "-1"})
     assert start.status_code == 409 and set(start.json()["error"]) == {"start", "__type"}
     facets = client.get("/api/3/action/package_search", {"facet.field": "not json"})
