@@ -15,8 +15,9 @@ codes into translated sentences; nothing here is text for people).
     (`rule`) did not allow this place together with the siblings' places;
   - "not_chosen": high enough and no sibling rule: the result is not stable here (the
     verifier lists this as a blocking coalition), staff must look at it;
-- `cutoffs(instance, assignment)`: per (facility, age class) the lowest-ranked admitted child's
-  score and priority key, the seats and whether they are full — the published 最低指数.
+- `cutoffs(instance, assignment)`: per (facility, age class) the lowest-ranked child admitted
+  this round (transfer children who keep their seat are not counted) with score and priority
+  key, and whether the seats are full — the published 最低指数.
 """
 
 from dataclasses import dataclass, field
@@ -71,7 +72,8 @@ def cutoffs(instance: Instance, assignment: dict[str, str | None],
     holders = _holders(instance, assignment, capacity)
     result = {}
     for (facility, age), gids in sorted(capacity.index.items()):
-        admitted = [(rank, child) for rank, child in holders[gids[0]] if child.age_class == age]
+        admitted = [(rank, child) for rank, child in holders[gids[0]]
+                    if child.age_class == age and child.current_facility != facility]
         full = any(len(holders[gid]) >= capacity.groups[gid].seats for gid in gids)
         last = admitted[-1][1] if admitted else None
         result[(facility, age)] = Cutoff(
@@ -128,7 +130,8 @@ def _reason(child, facility, wish_rank, capacity, holders, rule) -> Reason:
         group = capacity.groups[gid]
         held = [(rank, other) for rank, other in holders[gid] if other.id != child.id]
         if len(held) >= group.seats and (not held or held[-1][0] < mine):
-            last = held[-1][1] if held else None
+            newcomers = [other for _rank, other in held if other.current_facility != facility]
+            last = newcomers[-1] if newcomers else None  # None: full of children who stay
             return Reason(facility, wish_rank, "below_cutoff", {
                 "age_class": child.age_class, "ages": sorted(group.ages),
                 "seats": group.seats,

@@ -183,3 +183,32 @@ def test_no_stable_instance_exact_result():
 def test_solve_is_deterministic():
     inst = no_stable_all_or_none()
     assert solve(inst, workers=1).assignment == solve(inst, workers=1).assignment
+
+
+def test_explanation_codes_and_cutoff_exact():
+    from cityhall.childcare.matching.explain import Cutoff, Reason, cutoffs, explain
+
+    inst = instance(
+        [facility("A", {1: 1}), facility("B", {0: 1, 1: 1}), facility("Z", {3: 5})],
+        [child("e", "ZAB", 2, age=1, family="f", score=38), child("y", "B", 3, family="f"),
+         child("s", "B", 1, score=40), Child(id="w", family_id="w", age_class=1,
+                                             wishes=("A",), priority=(5, "w"),
+                                             score=38)],
+        [Family("f", ("e", "y"), SiblingRule.ALL_OR_NONE)])
+    # e (priority 2) outranks w (5) at A, but the family needs y admitted too.
+    result = solve(inst)
+    assert result.assignment == {"e": None, "y": None, "s": "B", "w": "A"}
+    explanations = explain(inst, result.assignment)
+    assert explanations["e"].outcome == "not_admitted"
+    assert explanations["e"].reasons == (
+        Reason("Z", 0, "age_class_not_offered", {"age_class": 1}),
+        Reason("A", 1, "sibling_rule", {"age_class": 1, "rule": "all_or_none"}),
+        Reason("B", 2, "sibling_rule", {"age_class": 1, "rule": "all_or_none"}))
+    assert explanations["y"].reasons == (Reason("B", 0, "below_cutoff", {
+        "age_class": 0, "ages": [0], "seats": 1, "cutoff_score": 40,
+        "cutoff_priority": (1, "s"), "decided_by": 0}),)
+    assert explanations["w"].outcome == "admitted"
+    assert explanations["w"].reasons == ()
+    assert cutoffs(inst, result.assignment)[("B", 0)] == Cutoff(
+        facility="B", age_class=0, admitted=1, full=True, score=40, priority=(1, "s"))
+    assert cutoffs(inst, result.assignment)[("B", 1)].admitted == 0
