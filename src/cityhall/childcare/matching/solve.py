@@ -11,6 +11,11 @@ Strategy (docs/childcare.md):
    result (AddHint). Its result is verified again and kept only if it is better (fewer
    blocking coalitions, then more children placed): never worse than the heuristic.
 Blocking coalitions in the Result always come from the verifier.
+
+Result.status: "ok" — the verifier certifies 0 blocking coalitions (stable, non-wasteful);
+"optimal" — CP-SAT proved both stages optimal on the whole instance; "feasible" — blocking
+coalitions remain and optimality is not proven (time limit, or a neighbourhood only);
+"infeasible" — the result breaks a hard rule (never expected; the verifier says which).
 """
 
 import time
@@ -72,7 +77,7 @@ def _better(new, old) -> bool:
 
 def _result(assignment, solver, report, start, status=None) -> Result:
     if status is None:
-        status = "optimal" if report.feasible and not report.blocking else "feasible"
+        status = "ok" if report.feasible and not report.blocking else "feasible"
     if not report.feasible:
         status = "infeasible"
     return Result(assignment=assignment, solver=solver, status=status,
