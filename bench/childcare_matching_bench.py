@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from cityhall.childcare.matching.generator import generate  # noqa: E402
-from cityhall.childcare.matching.solve import serial_dictatorship, solve  # noqa: E402
-from cityhall.childcare.matching.verifier import verify  # noqa: E402
+from cityhall.childcare.matching.generator import generate
+from cityhall.childcare.matching.solve import serial_dictatorship, solve
+from cityhall.childcare.matching.verifier import verify
 
 SEEDS = [int(s) for s in os.environ.get("CHILDCARE_BENCH_SEEDS", "1,2,3").split(",")]
 WORKERS = int(os.environ.get("CHILDCARE_BENCH_WORKERS", "2"))
