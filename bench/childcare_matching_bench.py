@@ -1,0 +1,63 @@
+"""Nursery admission matching (取組7) at Minato scale and at 3× Minato scale: wall time,
+children placed, blocking coalitions found by the verifier and the solver's status, beside
+the serial-dictatorship baseline (units in priority order, best tuple that fits) measured in
+the same run on the same instance.
+
+    uv run python bench/childcare_matching_bench.py
+    CHILDCARE_BENCH_SEEDS=1,2,3,4,5 CHILDCARE_BENCH_WORKERS=2 uv run python bench/...
+
+Instances come from the seeded generator (cityhall.childcare.matching.generator): Minato
+scale is 3,000 children × 80 facilities × 20 wishes with 12% sibling families and 5%
+transfer applicants; 3× is 9,000 × 240 × 20. Targets (reference notes §1.7): ≤ 10 s at
+Minato scale on 2 cores, ≤ 30 s at 3×. The engine uses no database, so it runs once (in the
+SQLite pass of `make bench`).
+"""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from cityhall.childcare.matching.generator import generate
+from cityhall.childcare.matching.solve import serial_dictatorship, solve
+from cityhall.childcare.matching.verifier import verify
+
+SEEDS = [int(s) for s in os.environ.get("CHILDCARE_BENCH_SEEDS", "1,2,3").split(",")]
+WORKERS = int(os.environ.get("CHILDCARE_BENCH_WORKERS", "2"))
+SCALES = (("Minato", 3000, 80, 10.0), ("3x Minato", 9000, 240, 30.0))
+
+
+def main():
+    if os.environ.get("BENCH_DATABASE_URL"):
+        print("the matching engine uses no database: measured in the SQLite pass")
+        return
+    print(f"workers={WORKERS}; seeds {SEEDS}; 20 wishes, 12% sibling families, 5% transfers")
+    header = (f"{'scale':10} {'seed':>4} {'children':>8} | {'solver':22} {'status':8} "
+              f"{'s':>6} {'placed':>6} {'block':>5} | {'baseline s':>10} {'placed':>6} "
+              f"{'block':>5} | {'verify s':>8}")
+    print(header)
+    for label, children, facilities, limit in SCALES:
+        for seed in SEEDS:
+            started = time.perf_counter()
+            instance = generate(seed, children=children, facilities=facilities, wishes=20,
+                                sibling_share=0.12)
+            generated = time.perf_counter() - started
+            started = time.perf_counter()
+            result = solve(instance, time_limit=limit, workers=WORKERS)
+            wall = time.perf_counter() - started
+            baseline = serial_dictatorship(instance)
+            started = time.perf_counter()
+            report = verify(instance, result.assignment)
+            verify_s = time.perf_counter() - started
+            assert report.feasible and len(report.blocking) == len(result.blocking_coalitions)
+            print(f"{label:10} {seed:>4} {children:>8} | {result.solver:22} {result.status:8} "
+                  f"{wall:6.2f} {result.placed:>6} {len(report.blocking):>5} | "
+                  f"{baseline.seconds:10.2f} {baseline.placed:>6} "
+                  f"{len(baseline.blocking_coalitions):>5} | {verify_s:8.2f}"
+                  f"   (generated in {generated:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()
