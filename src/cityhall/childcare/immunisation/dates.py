@@ -30,8 +30,16 @@ municipalities that publish them; docs/childcare.md "Immunisation schedule"):
   belong to the earlier school year).
 """
 
-import calendar
 from datetime import date, timedelta
+from functools import lru_cache
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year, month):
+    if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0):
+        return 29
+    return _DAYS[month - 1]
 
 
 def _month_shift(year, month, n):
@@ -42,7 +50,7 @@ def _month_shift(year, month, n):
 def corresponding_day(start: date, months: int) -> date | None:
     """The same day of the month `months` later (応当日), or None if that month is too short."""
     year, month = _month_shift(start.year, start.month, months)
-    if start.day > calendar.monthrange(year, month)[1]:
+    if start.day > days_in_month(year, month):
         return None
     return date(year, month, start.day)
 
@@ -55,9 +63,10 @@ def period_end_months(start: date, months: int) -> date:
     if same is not None:
         return same - timedelta(days=1)
     year, month = _month_shift(start.year, start.month, months)
-    return date(year, month, calendar.monthrange(year, month)[1])
+    return date(year, month, days_in_month(year, month))
 
 
+@lru_cache(maxsize=1 << 16)
 def reach_months(dob: date, months: int) -> date:
     """The day one reaches N months of age (生後N月に至った日): the day before the same date N
     months after birth, or the last day of that month if it has no such date. Both "生後N月
@@ -104,7 +113,7 @@ def after_months_and_half_interval(dose: date, months: int) -> date:
     """First allowed date after "N月半以上の間隔をおいて": the N-month date plus half the
     length of the month it falls in (28→14, 29→15, 30→15, 31→16 days)."""
     base = after_months_interval(dose, months)
-    length = calendar.monthrange(base.year, base.month)[1]
+    length = days_in_month(base.year, base.month)
     return base + timedelta(days=(length + 1) // 2)
 
 
