@@ -61,6 +61,9 @@ class Seating:
         self.ranked: list[list[tuple]] = [[] for _ in capacity.groups]
         self.place: dict[str, str | None] = {}
         self._needs: dict[tuple, dict | None] = {}
+        # Bumped on every change of a group's holders: a tuple that could not be taken
+        # cannot be taken while the versions of its groups stay the same (`stamp`).
+        self.version: list[int] = [0] * len(capacity.groups)
 
     def seat(self, cid: str, facility: str | None) -> None:
         self.place[cid] = facility
@@ -69,6 +72,7 @@ class Seating:
             for gid in self.capacity.groups_of(facility, self.children[cid].age_class):
                 self.holders[gid].add(cid)
                 insort(self.ranked[gid], entry)
+                self.version[gid] += 1
 
     def unseat(self, cid: str) -> str | None:
         facility = self.place.get(cid)
@@ -78,6 +82,7 @@ class Seating:
                 self.holders[gid].discard(cid)
                 held = self.ranked[gid]
                 del held[bisect_left(held, entry)]
+                self.version[gid] += 1
         self.place[cid] = None
         return facility
 
@@ -102,6 +107,10 @@ class Seating:
                     entry[1] = max(entry[1], rank)
             self._needs[key] = need
         return self._needs[key]
+
+    def stamp(self, unit: Unit, tuple_) -> int | None:
+        need = self.needs(unit, tuple_)
+        return None if need is None else sum(self.version[gid] for gid in need)
 
     def check(self, unit: Unit, tuple_, displace: bool):
         """None if the unit cannot take the tuple now; else the children it would displace
@@ -193,6 +202,9 @@ def priority_queue_heuristic(instance: Instance, units: list[Unit], capacity: Ca
     heapq.heapify(queue)
     queued = {uid for _p, uid in queue}
     moves: dict[str, int] = defaultdict(int)
+    failed: dict[tuple[str, int], int] = {}
+    reach: dict[str, list[int]] = {}  # unit -> every group any of its tuples uses
+    scanned: dict[str, tuple[int, int]] = {}
     steps = 0
     max_steps = max_steps if max_steps is not None else 30 * len(units) + 1000
 
@@ -241,9 +253,22 @@ def priority_queue_heuristic(instance: Instance, units: list[Unit], capacity: Ca
         queued.discard(uid)
         unit = by_id[uid]
         may_displace = moves[uid] < max_moves
+        if uid not in reach:
+            reach[uid] = sorted({gid for t in unit.tuples for gid in (seating.needs(unit, t) or ())})
+        whole = (sum(seating.version[gid] for gid in reach[uid]), position[uid])
+        if scanned.get(uid) == whole:
+            continue  # nothing the unit could want has changed since its last failed scan
+        scanned[uid] = whole
         for index in range(position[uid]):
+            # A failure stays a failure while its groups are unchanged (and a unit may only
+            # lose the right to displace, never regain it).
+            stamp = seating.stamp(unit, unit.tuples[index])
+            if stamp is None or failed.get((uid, index)) == stamp:
+                continue
             displaced = seating.check(unit, unit.tuples[index], displace=may_displace)
-            if displaced is not None:
+            if displaced is None:
+                failed[(uid, index)] = stamp
+            else:
                 steps += 1
                 moves[uid] += 1
                 move(unit, index, displaced)

@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 from .capacity import Capacity, rank_at
 from .heuristics import deferred_acceptance, priority_queue_heuristic
 from .heuristics import serial_dictatorship as _serial_dictatorship
+from .lns import State, search
 from .model import Instance, Result
 from .preferences import Unit, build_units
 from .verifier import verify
@@ -46,7 +47,8 @@ def serial_dictatorship(instance: Instance) -> Result:
                   blocking_coalitions=report.blocking, seconds=time.perf_counter() - start)
 
 
-def solve(instance: Instance, *, time_limit: float = 10.0, workers: int = 2) -> Result:
+def solve(instance: Instance, *, time_limit: float = 10.0, workers: int = 2,
+          full_model_units: int = FULL_MODEL_UNITS) -> Result:
     start = time.perf_counter()
     capacity = Capacity(instance)
     units = build_units(instance, capacity)
@@ -55,12 +57,24 @@ def solve(instance: Instance, *, time_limit: float = 10.0, workers: int = 2) -> 
         report = verify(instance, assignment, units, capacity)
         return _result(assignment, "deferred-acceptance", report, start)
     assignment, _steps, _finished = priority_queue_heuristic(instance, units, capacity)
+    verify_started = time.perf_counter()
     report = verify(instance, assignment, units, capacity)
-    if report.feasible and not report.blocking:
+    verify_seconds = time.perf_counter() - verify_started
+    if not report.feasible or not report.blocking:
         return _result(assignment, "priority-queue", report, start)
     remaining = time_limit - (time.perf_counter() - start)
     if remaining <= 0.05:
         return _result(assignment, "priority-queue", report, start, "feasible")
+    if len(units) > full_model_units:
+        # Keep time for the final verification (about as long as the first one).
+        state = State(instance, units, capacity, assignment, report.blocking)
+        search(state, deadline=start + time_limit - 1.2 * verify_seconds, workers=workers)
+        if (state.total, -state.placed) < (len(report.blocking), -report.placed):
+            improved = state.assignment()
+            second = verify(instance, improved, units, capacity)
+            if second.feasible and _better(second, report):
+                return _result(improved, "priority-queue+lns", second, start, "feasible")
+        return _result(assignment, "priority-queue+lns", report, start, "feasible")
     improved, status = cp_sat(instance, units, capacity, assignment, report,
                               time_limit=remaining, workers=workers)
     if improved is not None:
