@@ -104,7 +104,8 @@ def generate(seed: int, children: int = 3000, facilities: int = 80, wishes: int 
         flags = tuple(0 if rng.random() < p else 1 for p in (0.06, 0.02, 0.03, 0.05))
         income = rng.randrange(0, 400) * 1000
         siblings = rng.random() < sibling_share
-        k = min((3 if rng.random() < three_child_share else 2) if siblings else 1, children - len(made))
+        k = min((3 if rng.random() < three_child_share else 2) if siblings else 1,
+                children - len(made))
         ages = sorted((rng.choices(AGE_CLASSES, AGE_WEIGHTS)[0] for _ in range(k)),
                       reverse=True)
         base = wish_list(area, wishes)

@@ -254,7 +254,8 @@ def priority_queue_heuristic(instance: Instance, units: list[Unit], capacity: Ca
         unit = by_id[uid]
         may_displace = moves[uid] < max_moves
         if uid not in reach:
-            reach[uid] = sorted({gid for t in unit.tuples for gid in (seating.needs(unit, t) or ())})
+            reach[uid] = sorted({gid for t in unit.tuples
+                                 for gid in (seating.needs(unit, t) or ())})
         whole = (sum(seating.version[gid] for gid in reach[uid]), position[uid])
         if scanned.get(uid) == whole:
             continue  # nothing the unit could want has changed since its last failed scan
