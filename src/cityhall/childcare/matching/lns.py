@@ -200,7 +200,8 @@ def improve(state: State, free_ids: list[str], *, seconds: float, workers: int):
     free_children = {cid for unit in free_units for cid in unit.child_ids}
     model = cp_model.CpModel()
     x: dict[tuple[str, int], cp_model.IntVar] = {}
-    terms: dict[int, list[tuple]] = defaultdict(list)  # gid -> (rank, var, unit id)
+    # gid -> child -> [rank there, the x variables of the tuples seating the child there]
+    seated: dict[int, dict[str, list]] = defaultdict(dict)
     placed = []
     for unit in free_units:
         for index, tuple_ in enumerate(unit.tuples):
@@ -212,8 +213,13 @@ def improve(state: State, free_ids: list[str], *, seconds: float, workers: int):
                     continue
                 placed.append(var)
                 for gid in capacity.groups_of(facility, children[cid].age_class):
-                    terms[gid].append((rank_at(children[cid], facility), var, unit.id))
+                    entry = seated[gid].setdefault(cid, [rank_at(children[cid], facility), []])
+                    entry[1].append(var)
         model.AddExactlyOne(x[(unit.id, i)] for i in range(len(unit.tuples)))
+    # One 0/1 expression per (group, free child): the child sits in the group. Sorted by rank.
+    terms: dict[int, list[tuple]] = {}
+    for gid, by_child in seated.items():
+        terms[gid] = sorted((rank, cid, sum(vars_)) for cid, (rank, vars_) in by_child.items())
     fixed: dict[int, list[tuple]] = {}  # touched gid -> sorted ranks of the fixed holders
 
     def fixed_ranks(gid):
@@ -222,7 +228,7 @@ def improve(state: State, free_ids: list[str], *, seconds: float, workers: int):
         return fixed[gid]
 
     for gid, group_terms in terms.items():
-        model.Add(sum(var for _r, var, _u in group_terms)
+        model.Add(sum(expr for _r, _c, expr in group_terms)
                   <= capacity.groups[gid].seats - len(fixed_ranks(gid)))
     betas = []
 
@@ -245,12 +251,20 @@ def improve(state: State, free_ids: list[str], *, seconds: float, workers: int):
         for gid, (count, worst) in need.items():
             seats = capacity.groups[gid].seats
             ranks = fixed_ranks(gid) if gid in terms else state.holders[gid]
-            better = bisect_left(ranks, (worst,)) - sum(
-                1 for entry in ranks if entry[1] in unit.child_ids and entry < (worst,))
+            better = bisect_left(ranks, (worst,))
+            for cid in unit.child_ids:  # the unit's own (fixed) children do not count
+                own = state.place[cid]
+                if (own is not None and cid not in free_children
+                        and gid in capacity.groups_of(own, children[cid].age_class)
+                        and rank_at(children[cid], own) < worst):
+                    better -= 1
             room = seats - count - better
             if room < 0:
                 return
-            variable = [var for r, var, uid in terms.get(gid, ()) if r < worst and uid != unit.id]
+            group_terms = terms.get(gid, ())
+            cut = bisect_left(group_terms, (worst,))
+            variable = [expr for _r, cid, expr in group_terms[:cut]
+                        if cid not in unit.child_ids]
             if len(variable) <= room:
                 continue
             b = model.NewBoolVar("")
@@ -271,13 +285,31 @@ def improve(state: State, free_ids: list[str], *, seconds: float, workers: int):
     free_set = set(free_ids)
     boundary = sorted({uid for f in touched_facilities for uid in state.interested[f]}
                       - free_set)
+    possible_cache: dict[tuple[str, str], bool] = {}
+
+    def possible(cid: str, facility: str) -> bool:
+        """Could the (fixed) child take a seat at the touched facility in some outcome? Not
+        if the fixed holders ranked above them already fill one of its touched groups."""
+        key = (cid, facility)
+        if key not in possible_cache:
+            child = children[cid]
+            rank = rank_at(child, facility)
+            own = state.unit_of[cid]
+            possible_cache[key] = all(
+                sum(1 for entry in fixed_ranks(gid)[:bisect_left(fixed_ranks(gid), (rank,))]
+                    if state.unit_of[entry[1]] != own) < capacity.groups[gid].seats
+                for gid in capacity.groups_of(facility, child.age_class) if gid in terms)
+        return possible_cache[key]
+
     for uid in boundary:
         unit = state.by_id[uid]
         at, position = state.at[uid], state.position[uid]
         indices = sorted({i for f in touched_facilities for i in at.get(f, ()) if i < position})
         for index in indices:
-            if any(gid in terms for gid in state.groups_of_tuple(uid, index)):
-                beta(unit, unit.tuples[index], [])
+            tuple_ = unit.tuples[index]
+            if all(possible(cid, f) for cid, f in zip(unit.child_ids, tuple_, strict=True)
+                   if f in touched_facilities):
+                beta(unit, tuple_, [])
     model.Minimize((len(free_children) + 1) * sum(betas) - sum(placed))
     solver = cp_model.CpSolver()
     solver.parameters.num_search_workers = max(1, workers)
