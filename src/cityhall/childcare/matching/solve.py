@@ -5,16 +5,18 @@ Strategy (docs/childcare.md):
    the serial dictatorship by priority when nobody transfers — stable by construction.
 2. Sibling families: the priority-queue heuristic (heuristics.py), then the verifier. Zero
    blocking coalitions: done, certified stable ("heuristic").
-3. Otherwise CP-SAT on a neighbourhood of the blocking coalitions (or on the whole instance
-   when it is small): stage 1 minimises the number of blocking (unit, tuple) pairs, stage 2
-   maximises the children placed without more of them; warm-started with the heuristic's
-   result (AddHint). Its result is verified again and kept only if it is better (fewer
-   blocking coalitions, then more children placed): never worse than the heuristic.
+3. Otherwise, up to `full_model_units` (400) units: CP-SAT on the whole instance: stage 1
+   minimises the number of blocking (unit, tuple) pairs, stage 2 maximises the children
+   placed without more of them; warm-started with the heuristic's result (AddHint). Above:
+   the large-neighbourhood search of lns.py (many small CP-SAT models, an exact incremental
+   coalition count, only improvements kept). Either result is verified again and kept only
+   if it is better (fewer blocking coalitions, then more children placed): never worse than
+   the heuristic.
 Blocking coalitions in the Result always come from the verifier.
 
 Result.status: "ok" — the verifier certifies 0 blocking coalitions (stable, non-wasteful);
 "optimal" — CP-SAT proved both stages optimal on the whole instance; "feasible" — blocking
-coalitions remain and optimality is not proven (time limit, or a neighbourhood only);
+coalitions remain and optimality is not proven (time limit, or the neighbourhood search);
 "infeasible" — the result breaks a hard rule (never expected; the verifier says which).
 """
 
@@ -30,8 +32,7 @@ from .model import Instance, Result
 from .preferences import Unit, build_units
 from .verifier import verify
 
-FULL_MODEL_UNITS = 400  # up to this many units the CP model covers the whole instance
-NEIGHBOURHOOD_UNITS = 350  # otherwise at most this many units are free to move
+FULL_MODEL_UNITS = 400  # up to this many units one CP model covers the whole instance
 SEED = 20260401
 
 
@@ -98,38 +99,14 @@ def _result(assignment, solver, report, start, status=None) -> Result:
                   blocking_coalitions=report.blocking, seconds=time.perf_counter() - start)
 
 
-def _neighbourhood(instance, units, capacity, assignment, report):
-    if len(units) <= FULL_MODEL_UNITS:
-        return {unit.id for unit in units}
-    unit_of = {cid: unit.id for unit in units for cid in unit.child_ids}
-    by_id = {unit.id: unit for unit in units}
-    hot: set[str] = set()
-    free: list[str] = []
-    for coalition in report.blocking:
-        uid = unit_of[next(iter(coalition.places))]
-        free.append(uid)
-        hot.update(f for f in coalition.places.values() if f is not None)
-        hot.update(assignment.get(cid) for cid in by_id[uid].child_ids)
-    hot.discard(None)
-    # Units seated at the hot facilities, best priority first, then units that want them.
-    seated = sorted({unit_of[c] for c, f in assignment.items() if f in hot},
-                    key=lambda uid: (by_id[uid].priority, uid))
-    wanting = sorted((unit.id for unit in units
-                      if any(f in hot for t in unit.tuples for f in t)),
-                     key=lambda uid: (by_id[uid].priority, uid))
-    chosen = dict.fromkeys(free + seated + wanting)
-    return set(list(chosen)[:max(NEIGHBOURHOOD_UNITS, len(set(free)))])
-
-
 def cp_sat(instance: Instance, units: list[Unit], capacity: Capacity, assignment, report, *,
            time_limit: float, workers: int):
     """The lexicographic CP-SAT model of §1.4 (x[f,p], capacity, α, γ, β) over the units of
-    the neighbourhood; the other units keep their seats (constants). Returns (assignment or
-    None, "optimal" | "feasible" | "unknown")."""
+    the whole instance (the fixed-seat machinery is kept for callers that pass a partial
+    unit list). Returns (assignment or None, "optimal" | "feasible" | "unknown")."""
     started = time.perf_counter()
     children = {child.id: child for child in instance.children}
-    free_ids = _neighbourhood(instance, units, capacity, assignment, report)
-    free_units = [unit for unit in units if unit.id in free_ids]
+    free_units = list(units)
     free_children = {cid for unit in free_units for cid in unit.child_ids}
     model = cp_model.CpModel()
     x: dict[tuple[str, int], cp_model.IntVar] = {}
