@@ -11,6 +11,12 @@ scale is 3,000 children × 80 facilities × 20 wishes with 12% sibling families 
 transfer applicants; 3× is 9,000 × 240 × 20. Targets (reference notes §1.7): ≤ 10 s at
 Minato scale on 2 cores, ≤ 30 s at 3×. The engine uses no database, so it runs once (in the
 SQLite pass of `make bench`).
+
+Hard instances (`generator.hard`): 30% sibling families, 40% of them with three children,
+mostly same-facility-only / all-or-none, the popular facilities' 0–2歳児 seats halved, and
+planted no-stable gadgets (20 at Minato scale, 60 at 3×: the fewest coalitions possible is at
+least that many). Beside the engine and the baseline, the sibling heuristic alone (`heur`).
+CHILDCARE_BENCH_HARD=0 skips them, CHILDCARE_BENCH_PLAIN=0 skips the plain instances.
 """
 
 import os
@@ -20,13 +26,53 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from cityhall.childcare.matching.generator import generate
+from cityhall.childcare.matching.capacity import Capacity
+from cityhall.childcare.matching.generator import generate, hard
+from cityhall.childcare.matching.heuristics import priority_queue_heuristic
+from cityhall.childcare.matching.preferences import build_units
 from cityhall.childcare.matching.solve import serial_dictatorship, solve
 from cityhall.childcare.matching.verifier import verify
 
 SEEDS = [int(s) for s in os.environ.get("CHILDCARE_BENCH_SEEDS", "1,2,3").split(",")]
 WORKERS = int(os.environ.get("CHILDCARE_BENCH_WORKERS", "2"))
 SCALES = (("Minato", 3000, 80, 10.0), ("3x Minato", 9000, 240, 30.0))
+GADGETS = {3000: 20, 9000: 60}
+HARD = os.environ.get("CHILDCARE_BENCH_HARD", "1") != "0"
+PLAIN = os.environ.get("CHILDCARE_BENCH_PLAIN", "1") != "0"
+
+
+def heuristic_alone(instance):
+    started = time.perf_counter()
+    capacity = Capacity(instance)
+    units = build_units(instance, capacity)
+    assignment, _steps, _finished = priority_queue_heuristic(instance, units, capacity)
+    seconds = time.perf_counter() - started
+    report = verify(instance, assignment, units, capacity)
+    return seconds, report.placed, len(report.blocking)
+
+
+def hard_rows():
+    print()
+    print("hard instances (generator.hard): engine | baseline | heuristic alone")
+    print(f"{'scale':10} {'seed':>4} {'children':>8} | {'solver':18} {'status':8} {'s':>6} "
+          f"{'placed':>6} {'block':>5} | {'base s':>6} {'placed':>6} {'block':>5} | "
+          f"{'heur s':>6} {'placed':>6} {'block':>5}")
+    for label, children, facilities, limit in SCALES:
+        for seed in SEEDS:
+            instance = hard(seed, children=children, facilities=facilities,
+                            gadgets=GADGETS[children])
+            started = time.perf_counter()
+            result = solve(instance, time_limit=limit, workers=WORKERS)
+            wall = time.perf_counter() - started
+            report = verify(instance, result.assignment)
+            assert report.feasible and len(report.blocking) == len(result.blocking_coalitions)
+            baseline = serial_dictatorship(instance)
+            heur_s, heur_placed, heur_block = heuristic_alone(instance)
+            print(f"{label:10} {seed:>4} {len(instance.children):>8} | {result.solver:18} "
+                  f"{result.status:8} {wall:6.2f} {result.placed:>6} {len(report.blocking):>5} | "
+                  f"{baseline.seconds:6.2f} {baseline.placed:>6} "
+                  f"{len(baseline.blocking_coalitions):>5} | {heur_s:6.2f} {heur_placed:>6} "
+                  f"{heur_block:>5}", flush=True)
 
 
 def main():
@@ -37,8 +83,9 @@ def main():
     header = (f"{'scale':10} {'seed':>4} {'children':>8} | {'solver':22} {'status':8} "
               f"{'s':>6} {'placed':>6} {'block':>5} | {'baseline s':>10} {'placed':>6} "
               f"{'block':>5} | {'verify s':>8}")
-    print(header)
-    for label, children, facilities, limit in SCALES:
+    if PLAIN:
+        print(header)
+    for label, children, facilities, limit in SCALES if PLAIN else ():
         for seed in SEEDS:
             started = time.perf_counter()
             instance = generate(seed, children=children, facilities=facilities, wishes=20,
@@ -56,7 +103,9 @@ def main():
                   f"{wall:6.2f} {result.placed:>6} {len(report.blocking):>5} | "
                   f"{baseline.seconds:10.2f} {baseline.placed:>6} "
                   f"{len(baseline.blocking_coalitions):>5} | {verify_s:8.2f}"
-                  f"   (generated in {generated:.2f} s)")
+                  f"   (generated in {generated:.2f} s)", flush=True)
+    if HARD:
+        hard_rows()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,18 @@
   drawn from all the non-independent rules and INDEPENDENT; siblings share the family score
   and area, and their wish lists overlap.
 Runs in well under a second for 3,000 children.
+
+Hard instances (knobs off by default; with the defaults every seed gives the same instance as
+before the knobs existed — they draw random numbers only when switched on):
+- `three_child_share` (default 0.1): the share of sibling families with three children;
+- `rule_weights`: weights for `RULES` (e.g. mostly SAME_FACILITY_ONLY and ALL_OR_NONE);
+- `tight_seats` (default 1.0): the seats of the most popular quarter of the facilities in the
+  sibling age classes 0–2 are multiplied by it (fewer seats where families compete);
+- `gadgets`: that many copies of a small no-stable-matching gadget (a sibling family and two
+  children alone on two or three one-seat facilities of their own, `GADGETS`; each has
+  exactly one blocking coalition at best, checked by brute force in the tests) are planted
+  into the instance. They share nothing with the rest of the instance, so its fewest blocking
+  coalitions are exactly `gadgets` when the rest has a stable matching (`hard()` below).
 """
 
 import random
@@ -40,7 +52,9 @@ def _weighted(rng: random.Random, table) -> int:
 
 def generate(seed: int, children: int = 3000, facilities: int = 80, wishes: int = 20,
              sibling_share: float = 0.12, transfer_share: float = 0.05,
-             pool_share: float = 0.2, seat_ratio: float = 0.75) -> Instance:
+             pool_share: float = 0.2, seat_ratio: float = 0.75,
+             three_child_share: float = 0.1, rule_weights: tuple[float, ...] | None = None,
+             tight_seats: float = 1.0, gadgets: int = 0) -> Instance:
     """`seat_ratio`: vacancies ÷ applicants (below 1: some children are not admitted)."""
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     # Facilities, their area and appeal, their seats.
@@ -62,6 +76,11 @@ def generate(seed: int, children: int = 3000, facilities: int = 80, wishes: int 
         built.append(Facility(id=fid, name=f"{AREAS[area_of[fid]]}保育園{number}",
                               seats=seats, pools=pools))
     ids = [f.id for f in built]
+    if tight_seats != 1.0:  # the popular quarter: fewer seats in the sibling age classes
+        popular = set(sorted(ids, key=lambda f: (-appeal[f], f))[:max(1, facilities // 4)])
+        built = [Facility(id=f.id, name=f.name, pools=f.pools, seats={
+            age: round(n * tight_seats) if age <= 2 and f.id in popular else n
+            for age, n in f.seats.items()}) if f.id in popular else f for f in built]
 
     def wish_list(area: int, count: int) -> tuple[str, ...]:
         weights = [appeal[f] * (6.0 if area_of[f] == area else
@@ -85,7 +104,8 @@ def generate(seed: int, children: int = 3000, facilities: int = 80, wishes: int 
         flags = tuple(0 if rng.random() < p else 1 for p in (0.06, 0.02, 0.03, 0.05))
         income = rng.randrange(0, 400) * 1000
         siblings = rng.random() < sibling_share
-        k = min((3 if rng.random() < 0.1 else 2) if siblings else 1, children - len(made))
+        k = min((3 if rng.random() < three_child_share else 2) if siblings else 1,
+                children - len(made))
         ages = sorted((rng.choices(AGE_CLASSES, AGE_WEIGHTS)[0] for _ in range(k)),
                       reverse=True)
         base = wish_list(area, wishes)
@@ -108,6 +128,64 @@ def generate(seed: int, children: int = 3000, facilities: int = 80, wishes: int 
                 priority=(-score, *flags, income, cid), score=score,
                 current_facility=current))
         made.extend(kids)
-        rule = rng.choice(RULES) if k > 1 else SiblingRule.INDEPENDENT
+        if k <= 1:
+            rule = SiblingRule.INDEPENDENT
+        elif rule_weights is None:
+            rule = rng.choice(RULES)
+        else:
+            rule = rng.choices(RULES, rule_weights)[0]
         families.append(Family(id=fam, child_ids=tuple(c.id for c in kids), sibling_rule=rule))
-    return Instance(facilities=tuple(built), children=tuple(made), families=tuple(families))
+    instance = Instance(facilities=tuple(built), children=tuple(made), families=tuple(families))
+    return plant(instance, gadgets, seed) if gadgets else instance
+
+
+# Two no-stable-matching gadgets: (facility seats, children (name, wishes, rank, family?),
+# the family's children and rule). Ranks are relative inside the gadget (0 = best).
+GADGETS = (
+    ("AB", (("c1", "AB", 0, True), ("c2", "A", 3, True), ("s1", "AB", 1, False),
+            ("s2", "A", 2, False)), SiblingRule.ELDER_MAY_GO_ALONE),
+    ("ABC", (("c1", "C", 3, True), ("c2", "CB", 0, True), ("s1", "A", 2, False),
+             ("s2", "BC", 1, False)), SiblingRule.ALL_OR_NONE),
+)
+
+
+def plant(instance: Instance, count: int, seed: int = 0) -> Instance:
+    """`instance` plus `count` gadgets (alternating `GADGETS`) on facilities of their own,
+    each with one seat in one age class. Gadget children's scores lie inside the instance's
+    range, so their priorities interleave with everyone else's (it changes nothing: they
+    compete only among themselves)."""
+    rng = random.Random(seed * 7919 + count)  # noqa: S311 (synthetic data, not security)
+    facilities, children, families = (list(instance.facilities), list(instance.children),
+                                      list(instance.families))
+    for number in range(count):
+        letters, members, rule = GADGETS[number % len(GADGETS)]
+        age = rng.choice((0, 1, 2))
+        prefix = f"G{number:04d}"
+        facilities.extend(Facility(id=f"{prefix}{x}", name=f"{prefix}{x}", seats={age: 1})
+                          for x in letters)
+        base = rng.randrange(30, 42)
+        fam = f"{prefix}fam"
+        kids = []
+        for name, wishes, rank, in_family in members:
+            cid = f"{prefix}{name}"
+            score = base - rank
+            kids.append(Child(id=cid, family_id=fam if in_family else cid, age_class=age,
+                              wishes=tuple(f"{prefix}{x}" for x in wishes),
+                              priority=(-score, 1, 1, 1, 1, 0, cid), score=score))
+        children.extend(kids)
+        families.append(Family(id=fam, child_ids=tuple(k.id for k in kids[:2]),
+                               sibling_rule=rule))
+        families.extend(Family(id=k.id, child_ids=(k.id,)) for k in kids[2:])
+    return Instance(facilities=tuple(facilities), children=tuple(children),
+                    families=tuple(families))
+
+
+def hard(seed: int, children: int = 3000, facilities: int = 80, gadgets: int = 20,
+         **knobs) -> Instance:
+    """The hard preset used by the tests and the bench: 30% sibling families, 40% of them with
+    three children, mostly SAME_FACILITY_ONLY / ALL_OR_NONE, the popular facilities' 0–2歳児
+    seats halved, and `gadgets` planted no-stable gadgets."""
+    settings = dict(sibling_share=0.3, three_child_share=0.4,
+                    rule_weights=(4, 1, 4, 1, 1, 0), tight_seats=0.5, gadgets=gadgets)
+    settings.update(knobs)
+    return generate(seed, children=children, facilities=facilities, **settings)

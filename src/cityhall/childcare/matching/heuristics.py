@@ -4,6 +4,7 @@ by the children's priority tuples (which end with the child id) and then by unit
 """
 
 import heapq
+from bisect import bisect_left, insort
 from collections import defaultdict
 
 from .capacity import Capacity, rank_at
@@ -50,59 +51,91 @@ def deferred_acceptance(instance: Instance, units: list[Unit], capacity: Capacit
 
 
 class Seating:
-    """Who holds which seat, per constraint group, while a heuristic runs."""
+    """Who holds which seat, per constraint group, while a heuristic runs. Every group keeps
+    its holders sorted by rank at the facility, so the blocking test is a binary search."""
 
     def __init__(self, instance: Instance, capacity: Capacity):
         self.capacity = capacity
         self.children = {child.id: child for child in instance.children}
         self.holders: list[set[str]] = [set() for _ in capacity.groups]
+        self.ranked: list[list[tuple]] = [[] for _ in capacity.groups]
         self.place: dict[str, str | None] = {}
+        self._needs: dict[tuple, dict | None] = {}
+        # Bumped on every change of a group's holders: a tuple that could not be taken
+        # cannot be taken while the versions of its groups stay the same (`stamp`).
+        self.version: list[int] = [0] * len(capacity.groups)
 
     def seat(self, cid: str, facility: str | None) -> None:
         self.place[cid] = facility
         if facility is not None:
+            entry = (rank_at(self.children[cid], facility), cid)
             for gid in self.capacity.groups_of(facility, self.children[cid].age_class):
                 self.holders[gid].add(cid)
+                insort(self.ranked[gid], entry)
+                self.version[gid] += 1
 
     def unseat(self, cid: str) -> str | None:
         facility = self.place.get(cid)
         if facility is not None:
+            entry = (rank_at(self.children[cid], facility), cid)
             for gid in self.capacity.groups_of(facility, self.children[cid].age_class):
                 self.holders[gid].discard(cid)
+                held = self.ranked[gid]
+                del held[bisect_left(held, entry)]
+                self.version[gid] += 1
         self.place[cid] = None
         return facility
+
+    def needs(self, unit: Unit, tuple_) -> dict | None:
+        """gid -> (children of the unit the tuple puts in the group, the worst rank among
+        them); None if the tuple puts a child where their class is not offered."""
+        key = (unit.id, tuple_)
+        if key not in self._needs:
+            need: dict[int, list] = {}
+            for cid, facility in zip(unit.child_ids, tuple_, strict=True):
+                if facility is None:
+                    continue
+                child = self.children[cid]
+                gids = self.capacity.groups_of(facility, child.age_class)
+                if not gids:
+                    need = None
+                    break
+                rank = rank_at(child, facility)
+                for gid in gids:
+                    entry = need.setdefault(gid, [0, rank])
+                    entry[0] += 1
+                    entry[1] = max(entry[1], rank)
+            self._needs[key] = need
+        return self._needs[key]
+
+    def stamp(self, unit: Unit, tuple_) -> int | None:
+        need = self.needs(unit, tuple_)
+        return None if need is None else sum(self.version[gid] for gid in need)
 
     def check(self, unit: Unit, tuple_, displace: bool):
         """None if the unit cannot take the tuple now; else the children it would displace
         (same rule as the verifier's blocking test, on the live state)."""
-        own = set(unit.child_ids)
-        need: dict[int, list] = {}
-        for cid, facility in zip(unit.child_ids, tuple_, strict=True):
-            if facility is None:
-                continue
-            child = self.children[cid]
-            gids = self.capacity.groups_of(facility, child.age_class)
-            if not gids:
-                return None
-            rank = rank_at(child, facility)
-            for gid in gids:
-                entry = need.setdefault(gid, [0, rank])
-                entry[0] += 1
-                entry[1] = max(entry[1], rank)
+        need = self.needs(unit, tuple_)
+        if need is None:
+            return None
+        own = unit.child_ids
         displaced: list[str] = []
         for gid, (count, worst) in need.items():
-            group = self.capacity.groups[gid]
-            others = [h for h in self.holders[gid] if h not in own]
-            excess = len(others) + count - group.seats
+            seats = self.capacity.groups[gid].seats
+            held = self.ranked[gid]
+            holders = self.holders[gid]
+            own_here = [cid for cid in own if cid in holders]
+            excess = len(held) - len(own_here) + count - seats
             if excess <= 0:
                 continue
             if not displace:
                 return None
-            ranked = sorted(others, key=lambda h: rank_at(self.children[h], group.facility))
-            if sum(1 for h in ranked if rank_at(self.children[h], group.facility) < worst) \
-                    + count > group.seats:
+            position = bisect_left(held, (worst,))
+            better = position - sum(1 for r, cid in held[:position] if cid in own_here)
+            if better + count > seats:
                 return None
-            displaced.extend(ranked[-excess:])
+            others = [cid for _r, cid in held if cid not in own_here]
+            displaced.extend(others[-excess:])
         return list(dict.fromkeys(displaced))
 
 
@@ -126,8 +159,11 @@ def serial_dictatorship(instance: Instance, units: list[Unit], capacity: Capacit
     return dict(seating.place)
 
 
+MAX_MOVES = 12  # moves per unit before it may only take free seats (breaks cycles)
+
+
 def priority_queue_heuristic(instance: Instance, units: list[Unit], capacity: Capacity,
-                             max_steps: int | None = None):
+                             max_steps: int | None = None, max_moves: int = MAX_MOVES):
     """Sibling-aware heuristic: resolve blocking coalitions in priority order until none is
     left (or a step limit is reached, which can happen because with siblings a stable result
     need not exist).
@@ -138,7 +174,14 @@ def priority_queue_heuristic(instance: Instance, units: list[Unit], capacity: Ca
     blocking test); the units of the displaced children fall back to their fallback tuple and
     go back in the queue; units that want a facility where a seat was freed, and like it
     better than what they have, go back in the queue too. An empty queue means no unit has a
-    blocking tuple: the result is stable. Returns (assignment, steps, finished)."""
+    blocking tuple: the result is stable. Returns (assignment, steps, finished).
+
+    Cycles: with siblings the moves can cycle for ever (a no-stable-matching gadget does).
+    A unit that has moved `max_moves` times may from then on only take free seats (it
+    displaces nobody), so every cycle dies out locally and the rest of the instance is still
+    resolved; the coalitions such a unit leaves are the verifier's to count and the
+    neighbourhood search's (solve.py) to reduce. `finished` is then still True when the queue
+    empties, but the result is not certified stable: only the verifier says that."""
     seating = Seating(instance, capacity)
     by_id = {unit.id: unit for unit in units}
     unit_of = {cid: unit.id for unit in units for cid in unit.child_ids}
@@ -158,6 +201,10 @@ def priority_queue_heuristic(instance: Instance, units: list[Unit], capacity: Ca
     queue = [(unit.priority, unit.id) for unit in units if len(unit.tuples) > 1]
     heapq.heapify(queue)
     queued = {uid for _p, uid in queue}
+    moves: dict[str, int] = defaultdict(int)
+    failed: dict[tuple[str, int], int] = {}
+    reach: dict[str, list[int]] = {}  # unit -> every group any of its tuples uses
+    scanned: dict[str, tuple[int, int]] = {}
     steps = 0
     max_steps = max_steps if max_steps is not None else 30 * len(units) + 1000
 
@@ -205,10 +252,26 @@ def priority_queue_heuristic(instance: Instance, units: list[Unit], capacity: Ca
         _priority, uid = heapq.heappop(queue)
         queued.discard(uid)
         unit = by_id[uid]
+        may_displace = moves[uid] < max_moves
+        if uid not in reach:
+            reach[uid] = sorted({gid for t in unit.tuples
+                                 for gid in (seating.needs(unit, t) or ())})
+        whole = (sum(seating.version[gid] for gid in reach[uid]), position[uid])
+        if scanned.get(uid) == whole:
+            continue  # nothing the unit could want has changed since its last failed scan
+        scanned[uid] = whole
         for index in range(position[uid]):
-            displaced = seating.check(unit, unit.tuples[index], displace=True)
-            if displaced is not None:
+            # A failure stays a failure while its groups are unchanged (and a unit may only
+            # lose the right to displace, never regain it).
+            stamp = seating.stamp(unit, unit.tuples[index])
+            if stamp is None or failed.get((uid, index)) == stamp:
+                continue
+            displaced = seating.check(unit, unit.tuples[index], displace=may_displace)
+            if displaced is None:
+                failed[(uid, index)] = stamp
+            else:
                 steps += 1
+                moves[uid] += 1
                 move(unit, index, displaced)
                 break
     return dict(seating.place), steps, not queue

@@ -42,6 +42,9 @@ PRODUCT_LIMIT = 50_000
 _SAME = {SiblingRule.SAME_FACILITY_ONLY, SiblingRule.SAME_PREFERRED,
          SiblingRule.ELDER_MAY_GO_ALONE, SiblingRule.YOUNGER_MAY_GO_ALONE}
 
+_ALL_ADMITTED = {SiblingRule.SAME_FACILITY_ONLY, SiblingRule.SAME_PREFERRED,
+                 SiblingRule.ALL_OR_NONE}
+
 Place = str | None
 
 
@@ -84,8 +87,16 @@ def _family_tuples(children: list[Child], rule: SiblingRule, capacity: Capacity)
         longest = max(range(k), key=lambda i: (len(options[i]), i))
         options[longest] = options[longest][:-2] + options[longest][-1:]
     fallback = tuple(child.current_facility for child in children)
+    if rule in _ALL_ADMITTED:  # W < k is never acceptable: skip those combinations early
+        options = [[(place, rank) for place, rank in o if place is not None] for o in options]
+    if rule == SiblingRule.SAME_FACILITY_ONLY:  # only combinations in one facility
+        ranks_at = [dict(o) for o in options]
+        combos = [tuple((place, ranks[place]) for ranks in ranks_at) for place, _r in options[0]
+                  if all(place in ranks for ranks in ranks_at)]
+    else:
+        combos = product(*options)
     ranked = []
-    for combo in product(*options):
+    for combo in combos:
         places = tuple(place for place, _rank in combo)
         if places == fallback:
             continue
@@ -93,11 +104,6 @@ def _family_tuples(children: list[Child], rule: SiblingRule, capacity: Capacity)
         w = len(admitted)
         if w == 0:
             continue
-        counts: dict[str, int] = {}
-        for place in places:
-            if place is not None:
-                counts[place] = counts.get(place, 0) + 1
-        s = max(counts.values())
         if w < k:
             if rule == SiblingRule.ELDER_MAY_GO_ALONE:
                 if admitted != list(range(w)):
@@ -107,6 +113,11 @@ def _family_tuples(children: list[Child], rule: SiblingRule, capacity: Capacity)
                     continue
             else:
                 continue
+        counts: dict[str, int] = {}
+        for place in places:
+            if place is not None:
+                counts[place] = counts.get(place, 0) + 1
+        s = max(counts.values())
         if rule == SiblingRule.SAME_FACILITY_ONLY and s < k:
             continue
         ranks = tuple(rank for _place, rank in combo)

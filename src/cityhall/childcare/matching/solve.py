@@ -5,16 +5,18 @@ Strategy (docs/childcare.md):
    the serial dictatorship by priority when nobody transfers — stable by construction.
 2. Sibling families: the priority-queue heuristic (heuristics.py), then the verifier. Zero
    blocking coalitions: done, certified stable ("heuristic").
-3. Otherwise CP-SAT on a neighbourhood of the blocking coalitions (or on the whole instance
-   when it is small): stage 1 minimises the number of blocking (unit, tuple) pairs, stage 2
-   maximises the children placed without more of them; warm-started with the heuristic's
-   result (AddHint). Its result is verified again and kept only if it is better (fewer
-   blocking coalitions, then more children placed): never worse than the heuristic.
+3. Otherwise, up to `full_model_units` (400) units: CP-SAT on the whole instance: stage 1
+   minimises the number of blocking (unit, tuple) pairs, stage 2 maximises the children
+   placed without more of them; warm-started with the heuristic's result (AddHint). Above:
+   the large-neighbourhood search of lns.py (many small CP-SAT models, an exact incremental
+   coalition count, only improvements kept). Either result is verified again and kept only
+   if it is better (fewer blocking coalitions, then more children placed): never worse than
+   the heuristic.
 Blocking coalitions in the Result always come from the verifier.
 
 Result.status: "ok" — the verifier certifies 0 blocking coalitions (stable, non-wasteful);
 "optimal" — CP-SAT proved both stages optimal on the whole instance; "feasible" — blocking
-coalitions remain and optimality is not proven (time limit, or a neighbourhood only);
+coalitions remain and optimality is not proven (time limit, or the neighbourhood search);
 "infeasible" — the result breaks a hard rule (never expected; the verifier says which).
 """
 
@@ -25,12 +27,12 @@ from ortools.sat.python import cp_model
 from .capacity import Capacity, rank_at
 from .heuristics import deferred_acceptance, priority_queue_heuristic
 from .heuristics import serial_dictatorship as _serial_dictatorship
+from .lns import State, search
 from .model import Instance, Result
 from .preferences import Unit, build_units
 from .verifier import verify
 
-FULL_MODEL_UNITS = 400  # up to this many units the CP model covers the whole instance
-NEIGHBOURHOOD_UNITS = 350  # otherwise at most this many units are free to move
+FULL_MODEL_UNITS = 400  # up to this many units one CP model covers the whole instance
 SEED = 20260401
 
 
@@ -46,7 +48,8 @@ def serial_dictatorship(instance: Instance) -> Result:
                   blocking_coalitions=report.blocking, seconds=time.perf_counter() - start)
 
 
-def solve(instance: Instance, *, time_limit: float = 10.0, workers: int = 2) -> Result:
+def solve(instance: Instance, *, time_limit: float = 10.0, workers: int = 2,
+          full_model_units: int = FULL_MODEL_UNITS) -> Result:
     start = time.perf_counter()
     capacity = Capacity(instance)
     units = build_units(instance, capacity)
@@ -55,12 +58,24 @@ def solve(instance: Instance, *, time_limit: float = 10.0, workers: int = 2) -> 
         report = verify(instance, assignment, units, capacity)
         return _result(assignment, "deferred-acceptance", report, start)
     assignment, _steps, _finished = priority_queue_heuristic(instance, units, capacity)
+    verify_started = time.perf_counter()
     report = verify(instance, assignment, units, capacity)
-    if report.feasible and not report.blocking:
+    verify_seconds = time.perf_counter() - verify_started
+    if not report.feasible or not report.blocking:
         return _result(assignment, "priority-queue", report, start)
     remaining = time_limit - (time.perf_counter() - start)
     if remaining <= 0.05:
         return _result(assignment, "priority-queue", report, start, "feasible")
+    if len(units) > full_model_units:
+        # Keep time for the final verification (about as long as the first one).
+        state = State(instance, units, capacity, assignment, report.blocking)
+        search(state, deadline=start + time_limit - 1.2 * verify_seconds, workers=workers)
+        if (state.total, -state.placed) < (len(report.blocking), -report.placed):
+            improved = state.assignment()
+            second = verify(instance, improved, units, capacity)
+            if second.feasible and _better(second, report):
+                return _result(improved, "priority-queue+lns", second, start, "feasible")
+        return _result(assignment, "priority-queue+lns", report, start, "feasible")
     improved, status = cp_sat(instance, units, capacity, assignment, report,
                               time_limit=remaining, workers=workers)
     if improved is not None:
@@ -84,38 +99,14 @@ def _result(assignment, solver, report, start, status=None) -> Result:
                   blocking_coalitions=report.blocking, seconds=time.perf_counter() - start)
 
 
-def _neighbourhood(instance, units, capacity, assignment, report):
-    if len(units) <= FULL_MODEL_UNITS:
-        return {unit.id for unit in units}
-    unit_of = {cid: unit.id for unit in units for cid in unit.child_ids}
-    by_id = {unit.id: unit for unit in units}
-    hot: set[str] = set()
-    free: list[str] = []
-    for coalition in report.blocking:
-        uid = unit_of[next(iter(coalition.places))]
-        free.append(uid)
-        hot.update(f for f in coalition.places.values() if f is not None)
-        hot.update(assignment.get(cid) for cid in by_id[uid].child_ids)
-    hot.discard(None)
-    # Units seated at the hot facilities, best priority first, then units that want them.
-    seated = sorted({unit_of[c] for c, f in assignment.items() if f in hot},
-                    key=lambda uid: (by_id[uid].priority, uid))
-    wanting = sorted((unit.id for unit in units
-                      if any(f in hot for t in unit.tuples for f in t)),
-                     key=lambda uid: (by_id[uid].priority, uid))
-    chosen = dict.fromkeys(free + seated + wanting)
-    return set(list(chosen)[:max(NEIGHBOURHOOD_UNITS, len(set(free)))])
-
-
 def cp_sat(instance: Instance, units: list[Unit], capacity: Capacity, assignment, report, *,
            time_limit: float, workers: int):
     """The lexicographic CP-SAT model of §1.4 (x[f,p], capacity, α, γ, β) over the units of
-    the neighbourhood; the other units keep their seats (constants). Returns (assignment or
-    None, "optimal" | "feasible" | "unknown")."""
+    the whole instance (the fixed-seat machinery is kept for callers that pass a partial
+    unit list). Returns (assignment or None, "optimal" | "feasible" | "unknown")."""
     started = time.perf_counter()
     children = {child.id: child for child in instance.children}
-    free_ids = _neighbourhood(instance, units, capacity, assignment, report)
-    free_units = [unit for unit in units if unit.id in free_ids]
+    free_units = list(units)
     free_children = {cid for unit in free_units for cid in unit.child_ids}
     model = cp_model.CpModel()
     x: dict[tuple[str, int], cp_model.IntVar] = {}
