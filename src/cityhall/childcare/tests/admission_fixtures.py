@@ -6,12 +6,12 @@ import datetime
 
 import pytest
 
-from cityhall.core.models import Facility, Municipality
-from cityhall.core.tests.factories import StaffFactory
 from cityhall.childcare.models import AdmissionRound, Nursery, PointsItem, PointsTable
 from cityhall.childcare.models import TieBreakRule as Rule
 from cityhall.childcare.services import imports
 from cityhall.childcare.services.tables import template_csv
+from cityhall.core.models import Facility, Municipality
+from cityhall.core.tests.factories import StaffFactory
 
 APRIL_2027 = datetime.date(2027, 4, 1)
 

@@ -22,13 +22,9 @@ from cityhall.core.errors import NotFoundError, PermissionDeniedError, Validatio
 from cityhall.core.models import AuditEvent
 from cityhall.core.tests.factories import StaffFactory
 
-from .admission_fixtures import (  # noqa: F401 - fixtures
+from .admission_fixtures import (
     STANDARD_ROWS,
-    admission_round,
     applications_csv,
-    nurseries,
-    officer,
-    points_table,
 )
 
 pytestmark = pytest.mark.django_db

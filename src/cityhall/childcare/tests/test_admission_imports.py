@@ -19,16 +19,12 @@ from cityhall.childcare.services.tables import ImportFailed, RowError
 from cityhall.core.errors import PermissionDeniedError, ValidationFailed
 from cityhall.core.models import AuditEvent
 
-from .admission_fixtures import (  # noqa: F401 - fixtures
+from .admission_fixtures import (
     STANDARD_CAPACITIES,
     STANDARD_ROWS,
-    admission_round,
     application_row,
     applications_csv,
     capacities_csv,
-    nurseries,
-    officer,
-    points_table,
 )
 
 pytestmark = pytest.mark.django_db
@@ -161,7 +157,7 @@ def test_unknown_nursery_code(admission_round, officer):
 
 def test_21_wishes(admission_round, officer):
     columns = [*imports.APPLICATION_COLUMNS, "希望21"]
-    row = application_row("A1", "H1", "2026-05-01", ["N1"]) + ["N2"]
+    row = [*application_row("A1", "H1", "2026-05-01", ["N1"]), "N2"]
     assert errors_of(admission_round, officer, [row], columns=columns) == [(1, "希望21")]
 
 

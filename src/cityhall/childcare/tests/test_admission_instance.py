@@ -11,17 +11,13 @@ from cityhall.childcare.services.priority import lottery_number
 from cityhall.core.errors import PermissionDeniedError, ValidationFailed
 from cityhall.core.models import AuditEvent
 
-from .admission_fixtures import (  # noqa: F401 - fixtures
+from .admission_fixtures import (
     APRIL_2027,
     STANDARD_CAPACITIES,
     STANDARD_ROWS,
-    admission_round,
     application_row,
     applications_csv,
     capacities_csv,
-    nurseries,
-    officer,
-    points_table,
 )
 
 pytestmark = pytest.mark.django_db
