@@ -152,6 +152,8 @@ def test_matched_table_keeps_its_rules(admission_round, points_table, officer):
 
 def test_back_office_pages(client, admission_round, officer, shiba_clerk):
     client.force_login(officer)
+    home = client.get("/staff/").content.decode()
+    assert 'href="/admin/childcare/admissionround/"' in home
     for url in ("/admin/childcare/admissionround/", "/admin/childcare/pointstable/",
                 f"/admin/childcare/pointstable/{admission_round.points_table_id}/change/",
                 "/admin/childcare/tiebreakrule/", "/admin/childcare/nursery/",
@@ -164,6 +166,7 @@ def test_back_office_pages(client, admission_round, officer, shiba_clerk):
     assert AuditEvent.objects.filter(action="childcare.round.save").count() == 1
     client.force_login(shiba_clerk)
     assert client.get("/admin/childcare/admissionround/").status_code == 403
+    assert "/admin/childcare/" not in client.get("/staff/").content.decode()
 
 
 def test_demo_round(minato, staff_persona):
