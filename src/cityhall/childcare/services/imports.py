@@ -120,12 +120,17 @@ def _locked_round(round_: AdmissionRound, actor) -> AdmissionRound:
     return locked
 
 
-def _int(sheet: _Sheet, number: int, column: str, text: str) -> int | None:
+def _int(sheet: _Sheet, number: int, column: str, text: str,
+         maximum: int = 9_999) -> int | None:
     text = _norm(text).replace(",", "")
     if not text:
         return None
-    if not text.isdigit():
+    if not text.isascii() or not text.isdigit():
         sheet.error(number, column, _("Not a whole number of 0 or more."))
+        return None
+    if len(text) > 15 or int(text) > maximum:
+        sheet.error(number, column, _("The number is larger than %(max)d.")
+                    % {"max": maximum})
         return None
     return int(text)
 
@@ -238,7 +243,7 @@ def _sibling_rule(sheet, number, text) -> str:
 def _household_fields(sheet, number, row, branches) -> dict:
     fields = {"sibling_rule": _sibling_rule(sheet, number, sheet.get(row, "兄弟姉妹ルール")),
               "resident_tax": _int(sheet, number, "住民税所得割額",
-                                   sheet.get(row, "住民税所得割額"))}
+                                   sheet.get(row, "住民税所得割額"), maximum=10**12)}
     for column, name in FLAG_COLUMNS.items():
         fields[name] = _flag(sheet, number, column, sheet.get(row, column))
     branch_code = _norm(sheet.get(row, "支所コード"))

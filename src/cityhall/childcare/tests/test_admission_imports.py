@@ -198,10 +198,12 @@ def test_points_flags_numbers_and_duplicates(admission_round, officer):
     rows = [application_row("A1", "H1", "2026-05-01", ["N1"], parent1="sibling"),
             application_row("A1", "H2", "2026-05-01", ["N1"], adjustments="full;nope"),
             application_row("A3", "H3", "2026-05-01", ["N1"], tax="-5", single="maybe"),
+            application_row("A5", "H5", "2026-05-01", ["N1"], tax="9" * 30),
             application_row("A4", "H4", "2026-05-01", [], parent1="")]
     assert errors_of(admission_round, officer, rows) == [
         (2, "保護者1"), (3, "申込番号"), (3, "調整項目"), (3, "調整項目"),
-        (4, "住民税所得割額"), (4, "ひとり親"), (5, "保護者1"), (5, "希望1")]
+        (4, "住民税所得割額"), (4, "ひとり親"), (5, "住民税所得割額"), (6, "保護者1"),
+        (6, "希望1")]
 
 
 def test_error_messages_are_readable(admission_round, officer):
@@ -221,7 +223,7 @@ def test_error_messages_are_readable(admission_round, officer):
 def test_capacity_errors_change_nothing(admission_round, officer):
     imports.capacities_import(round=admission_round, actor=officer,
                               raw=capacities_csv(STANDARD_CAPACITIES))
-    rows = [["N1", "", "3", "x", "", "", "", "", "", ""],
+    rows = [["N1", "", "3", "x", "", "", "", "", "", "99999"],
             ["N9", "", "1", "", "", "", "", "", "", ""],
             ["N2", "", "", "", "", "", "", "", "3-9", "2"],
             ["N1", "", "", "", "", "", "", "", "3,4", ""]]
@@ -229,7 +231,8 @@ def test_capacity_errors_change_nothing(admission_round, officer):
         imports.capacities_import(round=admission_round, actor=officer,
                                   raw=capacities_csv(rows))
     assert [(e.row, e.column) for e in caught.value.errors] == [
-        (2, "1歳児"), (3, "施設コード"), (4, "共有クラス"), (5, "施設コード"), (5, "共有人数")]
+        (2, "1歳児"), (2, "共有人数"), (2, "共有クラス"), (3, "施設コード"), (4, "共有クラス"),
+        (5, "施設コード"), (5, "共有人数")]
     assert RoundCapacity.objects.filter(round=admission_round).count() == 11
 
 
