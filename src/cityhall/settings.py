@@ -62,6 +62,7 @@ CITYHALL_APPS = [
     "cityhall.reports",
     "cityhall.feedback",
     "cityhall.faq",
+    "cityhall.childcare",
 ]
 
 INSTALLED_APPS = [

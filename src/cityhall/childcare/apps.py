@@ -4,8 +4,43 @@ the immunisation schedule. A domain app (layer 4)."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# 保育課 入所担当: every round and application, imports, runs, and the configuration.
+ADMISSIONS_OFFICER_PERMISSIONS = [
+    "childcare.view_admissionround", "childcare.add_admissionround",
+    "childcare.change_admissionround", "childcare.import_round", "childcare.run_matching",
+    "childcare.view_application", "childcare.view_all_applications",
+    "childcare.view_nursery", "childcare.add_nursery", "childcare.change_nursery",
+    "childcare.view_pointstable", "childcare.add_pointstable", "childcare.change_pointstable",
+    "childcare.view_pointsitem", "childcare.add_pointsitem", "childcare.change_pointsitem",
+    "childcare.view_tiebreakrule", "childcare.add_tiebreakrule",
+    "childcare.change_tiebreakrule",
+]
+
 
 class ChildcareConfig(AppConfig):
     name = "cityhall.childcare"
     label = "childcare"
     verbose_name = _("Childcare")
+
+    def ready(self):
+        from cityhall.core.registry import (
+            PortalLink,
+            register_demo_loader,
+            register_portal_link,
+            register_reference_loader,
+            register_role_permissions,
+        )
+
+        from .demo import admissions_demo_load, admissions_reference_load
+
+        register_role_permissions("nursery_admissions_officer", ADMISSIONS_OFFICER_PERMISSIONS)
+        # Until the staff pages of the admission rounds exist, the back office's records
+        # administration is where 保育課 keeps nurseries, points tables and rounds.
+        register_portal_link(PortalLink(
+            key="childcare.admissions", title=_("Nursery admission (保育所入所選考)"),
+            description=_("Admission rounds, nurseries and their seats, the points table and "
+                          "the tie-break rules."),
+            url_name="admin:childcare_admissionround_changelist", audience="staff",
+            permission="childcare.view_admissionround", order=50))
+        register_reference_loader("childcare.admissions", admissions_reference_load)
+        register_demo_loader("childcare.admissions", admissions_demo_load)

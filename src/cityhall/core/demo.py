@@ -68,6 +68,8 @@ STAFF = {
                      ("feedback_officer",), "planning"),
         StaffPersona("kouchou_2", f"kouchou2@{DEMO_DOMAIN}", "広聴 承認介", "main",
                      ("feedback_officer",), "planning"),
+        StaffPersona("hoiku_officer", f"hoiku@{DEMO_DOMAIN}", "保育 入所子", "main",
+                     ("nursery_admissions_officer",), "hoiku"),
     ]
 }
 

@@ -74,6 +74,11 @@ ROLES: dict[str, dict] = {
         "label": _("Open data editor of a department (各課オープンデータ担当)"),
         "permissions": [],
     },
+    "nursery_admissions_officer": {
+        # The admission permissions come from the childcare app (register_role_permissions).
+        "label": _("Nursery admissions officer (保育課 入所担当)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],

@@ -1,0 +1,72 @@
+"""Who may read nursery applications (取組7), and the one door to an application.
+
+Children's data is personal data. Decision on scoping: the selection (利用調整) is done centrally
+by 保育課, so the role `nursery_admissions_officer` holds `childcare.view_all_applications`
+and reads every application. Any other staff role given `childcare.view_application` (e.g.
+the counter clerks of a branch office who take applications at the 窓口, if a municipality
+grants it) reads only the applications of households whose address belongs to their own
+branch office (`Household.branch_office`); a household without a branch office is then seen
+by 保育課 only. `access_application` is the only way staff fetch an application: it checks
+the scope, writes `childcare.application.read` (or `..._denied`) to the audit log and returns
+it. A resident reads their own online application without a staff audit event.
+"""
+
+from django.db import transaction
+
+from cityhall.core.audit import audit_record
+from cityhall.core.errors import NotFoundError, PermissionDeniedError
+from cityhall.core.permissions import can, is_staff_member, staff_branch_office_id
+
+from .models import Application
+
+VIEW = "childcare.view_application"
+VIEW_ALL = "childcare.view_all_applications"
+
+
+def sees_all_applications(user) -> bool:
+    return can(user, VIEW_ALL)
+
+
+def in_scope(user, application: Application) -> bool:
+    if sees_all_applications(user):
+        return True
+    branch_office_id = application.household.branch_office_id
+    return (can(user, VIEW) and branch_office_id is not None
+            and branch_office_id == staff_branch_office_id(user))
+
+
+def applications_visible_to(user, round_=None):
+    """The applications a staff member may list (reading one still goes through the door)."""
+    queryset = Application.objects.select_related("household", "round")
+    if round_ is not None:
+        queryset = queryset.filter(round=round_)
+    if sees_all_applications(user):
+        return queryset
+    if not can(user, VIEW) or staff_branch_office_id(user) is None:
+        return queryset.none()
+    return queryset.filter(household__branch_office_id=staff_branch_office_id(user))
+
+
+def access_application(user, application_id, *, purpose: str) -> Application:
+    """Return the application if `user` may read it, recording every staff read (and every
+    refused one) with the purpose given."""
+    try:
+        application = Application.objects.select_related(
+            "household", "round", "current_nursery__facility", "resident").get(
+            pk=int(application_id))
+    except (Application.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError() from None
+    own = (user is not None and user.is_authenticated and application.resident is not None
+           and application.resident.user_id == user.pk)
+    if own:
+        return application
+    if not in_scope(user, application):
+        if is_staff_member(user):
+            with transaction.atomic():
+                audit_record(actor=user, action="childcare.application.read_denied",
+                             target=application, purpose=purpose)
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        audit_record(actor=user, action="childcare.application.read", target=application,
+                     purpose=purpose, details={"round": application.round_id})
+    return application

@@ -1,0 +1,9 @@
+"""Fixtures of the childcare tests. The nursery admission fixtures live in
+`admission_fixtures` (one module per part of the app, so that the parts merge cleanly)."""
+
+from .admission_fixtures import (  # noqa: F401 - fixtures
+    admission_round,
+    nurseries,
+    officer,
+    points_table,
+)
