@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import translation
 
 from cityhall.childcare.models import (
     AdmissionRound,
@@ -207,17 +208,19 @@ def test_points_flags_numbers_and_duplicates(admission_round, officer):
 
 
 def test_error_messages_are_readable(admission_round, officer):
-    rows = [application_row("A1", "H1", "2026-02-30", ["N1"])]
-    with pytest.raises(ImportFailed) as caught:
-        imports.applications_import(round=admission_round, actor=officer,
-                                    raw=applications_csv(rows))
-    assert str(caught.value.errors[0]) == \
-        "Row 2, column “生年月日”: “2026-02-30” is not a date: write it as 2025-04-01."
-    assert caught.value.message.startswith("The file has 1 error; nothing was imported.")
-    assert caught.value.as_dict()["errors"] == [
-        {"row": 2, "column": "生年月日",
-         "message": "“2026-02-30” is not a date: write it as 2025-04-01."}]
-    assert str(RowError(3, "", "x")) == "Row 3: x"
+    # English msgids: the Japanese catalogue translates these messages.
+    with translation.override("en"):
+        rows = [application_row("A1", "H1", "2026-02-30", ["N1"])]
+        with pytest.raises(ImportFailed) as caught:
+            imports.applications_import(round=admission_round, actor=officer,
+                                        raw=applications_csv(rows))
+        assert str(caught.value.errors[0]) == \
+            "Row 2, column “生年月日”: “2026-02-30” is not a date: write it as 2025-04-01."
+        assert caught.value.message.startswith("The file has 1 error; nothing was imported.")
+        assert caught.value.as_dict()["errors"] == [
+            {"row": 2, "column": "生年月日",
+             "message": "“2026-02-30” is not a date: write it as 2025-04-01."}]
+        assert str(RowError(3, "", "x")) == "Row 3: x"
 
 
 def test_capacity_errors_change_nothing(admission_round, officer):
