@@ -83,7 +83,7 @@ def placement_override(*, placement: Placement, nursery_or_none: Nursery | None,
     with transaction.atomic():
         round_ = AdmissionRound.objects.select_for_update().get(pk=placement.run.round_id)
         _check_open(round_)
-        placement = Placement.objects.select_for_update().select_related(
+        placement = Placement.objects.select_for_update(of=("self",)).select_related(
             "run", "application__current_nursery", "nursery").get(pk=placement.pk)
         if latest_run(round_).pk != placement.run_id:
             raise ValidationFailed(_("Only the placements of the latest run can be changed."),
