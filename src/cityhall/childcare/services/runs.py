@@ -108,9 +108,9 @@ def placement_override(*, placement: Placement, nursery_or_none: Nursery | None,
             raise ValidationFailed(_("There is no free seat for this age class at that "
                                      "nursery."), code="capacity", field="nursery")
         if report.sibling_rule:
-            raise ValidationFailed(_("This change breaks the family's sibling rule: change the "
-                                     "siblings' placements first."), code="sibling_rule",
-                                   field="nursery")
+            raise ValidationFailed(_("This change breaks the family's sibling rule (the "
+                                     "children of a family are placed together as the "
+                                     "family asked)."), code="sibling_rule", field="nursery")
         if report.not_wished or report.transfer_worse:
             raise ValidationFailed(_("A child who attends a nursery cannot be placed below it "
                                      "or left without a place."), code="transfer",

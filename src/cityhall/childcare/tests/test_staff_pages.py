@@ -178,3 +178,38 @@ def test_the_child_page_explains_and_is_audited(client, matched, officer):
         response.context["wishes"][0]["status"])
     assert AuditEvent.objects.filter(action="childcare.application.read",
                                      target_id=str(a002.pk)).count() == 1
+
+
+def test_overrides_keep_sibling_rules_and_transfer_children(client, matched, officer):
+    # The standard data: A001, A004 and A005 (twins, same_facility_only) fill N1's 0-year-old
+    # seats; A003 moves from N2 to N1.
+    placed = {row.application.number: row.nursery.code if row.nursery else None
+              for row in runs.latest_run(matched).placements.select_related(
+                  "application", "nursery")}
+    assert placed == {"A001": "N1", "A002": "N2", "A003": "N1", "A004": "N1", "A005": "N1"}
+    client.force_login(officer)
+    url = reverse("childcare:placement_override", args=[app(matched, "A004").pk])
+    for nursery in ("N3", "none"):
+        response = client.post(url, {"nursery": nursery, "reason": "保護者の申出"},
+                               HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 400
+        assert "This change breaks the family&#x27;s sibling rule" in response.content.decode()
+    url = reverse("childcare:placement_override", args=[app(matched, "A003").pk])
+    response = client.post(url, {"nursery": "none", "reason": "辞退"},
+                           HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert "A child who attends a nursery cannot be placed below it or left without a place." \
+        in response.content.decode()
+    assert placement(matched, "A004").nursery.code == "N1"
+    assert placement(matched, "A003").nursery.code == "N1"
+    assert not AuditEvent.objects.filter(action="childcare.placement.override").exists()
+    # Back to the current nursery is allowed: A003's own seat there is free.
+    response = client.post(url, {"nursery": "N2", "reason": "転園取りやめ"})
+    assert response.status_code == 302
+    row = placement(matched, "A003")
+    assert (row.nursery.code, row.kept_current, row.original_nursery.code) == ("N2", True, "N1")
+    # Unknown ids and bad values: 404 or 400, never 500.
+    assert client.get(reverse("childcare:application", args=[999999])).status_code == 404
+    assert client.post(url, {"nursery": "<x>", "reason": "r"}).status_code == 400
+    assert client.get(reverse("childcare:round", args=[999999])).status_code == 404
+    assert client.get(reverse("childcare:template_csv", args=["x"])).status_code == 404
