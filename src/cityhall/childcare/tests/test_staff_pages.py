@@ -7,8 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
+from cityhall.childcare import demo
+from cityhall.childcare.matching.verifier import verify
 from cityhall.childcare.models import AdmissionRound, Application, Placement, RoundCapacity
 from cityhall.childcare.services import imports, runs
+from cityhall.childcare.services.instance import instance_for_round
 from cityhall.core.models import AuditEvent
 from cityhall.core.tests.factories import StaffFactory
 
@@ -213,3 +216,24 @@ def test_overrides_keep_sibling_rules_and_transfer_children(client, matched, off
     assert client.post(url, {"nursery": "<x>", "reason": "r"}).status_code == 400
     assert client.get(reverse("childcare:round", args=[999999])).status_code == 404
     assert client.get(reverse("childcare:template_csv", args=["x"])).status_code == 404
+
+
+def test_the_demo_round_runs_through_the_page(client, minato, staff_persona):
+    officer = staff_persona("hoiku_officer")
+    demo.admissions_demo_load()
+    round_ = AdmissionRound.objects.get(is_demo=True)
+    client.force_login(officer)
+    assert client.post(reverse("childcare:round_run", args=[round_.pk])).status_code == 302
+    run = runs.latest_run(round_)
+    assignment = {str(row.application_id): row.nursery.code if row.nursery else None
+                  for row in run.placements.select_related("nursery")}
+    report = verify(instance_for_round(round_), assignment)
+    assert report.feasible
+    assert (run.placements.count(), run.placed) == (200, report.placed)
+    assert len(run.blocking_coalitions) == len(report.blocking)
+    page = client.get(reverse("childcare:round", args=[round_.pk]))
+    assert page.status_code == 200
+    assert len(page.context["page"].object_list) == 50
+    assert page.context["figures"]["applications"] == 200
+    second = client.get(reverse("childcare:round", args=[round_.pk]), {"page": "2"})
+    assert second.context["page"].number == 2
