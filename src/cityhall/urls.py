@@ -51,6 +51,9 @@ if apps.is_installed("cityhall.reports"):
 if apps.is_installed("cityhall.feedback"):
     urlpatterns.insert(-1, path("feedback/", include("cityhall.feedback.urls")))
 
+if apps.is_installed("cityhall.childcare"):
+    urlpatterns.insert(-1, path("childcare/", include("cityhall.childcare.urls")))
+
 if apps.is_installed("cityhall.faq"):
     urlpatterns.insert(-1, path("faq/", include("cityhall.faq.urls")))
 

@@ -34,13 +34,11 @@ class ChildcareConfig(AppConfig):
         from .demo import admissions_demo_load, admissions_reference_load
 
         register_role_permissions("nursery_admissions_officer", ADMISSIONS_OFFICER_PERMISSIONS)
-        # Until the staff pages of the admission rounds exist, the back office's records
-        # administration is where 保育課 keeps nurseries, points tables and rounds.
         register_portal_link(PortalLink(
             key="childcare.admissions", title=_("Nursery admission (保育所入所選考)"),
-            description=_("Admission rounds, nurseries and their seats, the points table and "
-                          "the tie-break rules."),
-            url_name="admin:childcare_admissionround_changelist", audience="staff",
-            permission="childcare.view_admissionround", order=50))
+            description=_("Admission rounds: import the seats and applications, run the "
+                          "matching, review and change placements."),
+            url_name="childcare:rounds", audience="staff",
+            permission="childcare.run_matching", order=50))
         register_reference_loader("childcare.admissions", admissions_reference_load)
         register_demo_loader("childcare.admissions", admissions_demo_load)

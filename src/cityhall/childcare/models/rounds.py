@@ -4,12 +4,20 @@ the results of the matching runs."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..matching.model import AGE_CLASSES, SiblingRule
 from .config import Nursery, PointsItem, PointsTable
 
-AGE_CLASS_CHOICES = [(age, _("%(age)d-year-old class") % {"age": age}) for age in AGE_CLASSES]
+
+def _age_class_label(age: int) -> str:
+    return gettext("%(age)d-year-old class") % {"age": age}
+
+
+# Lazy, so that the label follows the language of the request (and migrations stay stable).
+AGE_CLASS_CHOICES = [(age, lazy(_age_class_label, str)(age)) for age in AGE_CLASSES]
 
 
 class AdmissionRound(models.Model):  # 募集回 (e.g. 2027年4月入所 一次)
@@ -214,6 +222,13 @@ class Placement(models.Model):  # 入所内定 (or 不承諾) of one application
                                 related_name="+")  # None: not admitted
     kept_current = models.BooleanField(_("keeps the current nursery"), default=False)
     in_blocking_coalition = models.BooleanField(default=False)
+    # A staff override (with its reason) keeps what the engine gave in `original_nursery`.
+    original_nursery = models.ForeignKey(Nursery, on_delete=models.PROTECT, null=True,
+                                         blank=True, related_name="+")
+    overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="+")
+    override_reason = models.TextField(_("reason for the change"), blank=True)
+    overridden_at = models.DateTimeField(_("changed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["run", "application"]

@@ -153,7 +153,7 @@ def test_matched_table_keeps_its_rules(admission_round, points_table, officer):
 def test_back_office_pages(client, admission_round, officer, shiba_clerk):
     client.force_login(officer)
     home = client.get("/staff/").content.decode()
-    assert 'href="/admin/childcare/admissionround/"' in home
+    assert 'href="/childcare/staff/rounds/"' in home
     for url in ("/admin/childcare/admissionround/", "/admin/childcare/pointstable/",
                 f"/admin/childcare/pointstable/{admission_round.points_table_id}/change/",
                 "/admin/childcare/tiebreakrule/", "/admin/childcare/nursery/",

@@ -1,0 +1,174 @@
+"""Staff pages of the admission rounds: the list, a round's page, its imports and its run."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from cityhall.core.errors import CityhallError, NotFoundError
+from cityhall.core.permissions import can, staff_permission_required
+
+from ..forms import ImportForm, PlacementFilterForm
+from ..models import AdmissionRound, Nursery, Placement
+from ..permissions import applications_visible_to
+from ..services import imports, runs
+from ..services.tables import ImportFailed
+
+VIEW_ROUND = "childcare.view_admissionround"
+IMPORT = "childcare.import_round"
+RUN = "childcare.run_matching"
+KINDS = {"capacities": imports.capacities_import, "applications": imports.applications_import}
+TEMPLATES = {"capacities": imports.capacities_template,
+             "applications": imports.applications_template}
+
+
+def _round(round_id) -> AdmissionRound:
+    try:
+        return AdmissionRound.objects.select_related("points_table").get(pk=int(round_id))
+    except (AdmissionRound.DoesNotExist, ValueError, OverflowError):
+        raise NotFoundError() from None
+
+
+@never_cache
+@staff_permission_required(VIEW_ROUND)
+def round_list(request):
+    rows = []
+    for round_ in AdmissionRound.objects.annotate(application_count=Count("applications")):
+        rows.append({"round": round_, "run": runs.latest_run(round_)})
+    return render(request, "childcare/staff/rounds.html", {"rows": rows})
+
+
+def _figures(round_, run) -> dict:
+    seats = round_.capacities.aggregate(total=Sum("seats"))["total"] or 0
+    pooled = round_.seat_pools.aggregate(total=Sum("seats"))["total"] or 0
+    return {"applications": round_.applications.count(), "seats": seats, "pooled": pooled,
+            "run": run, "blocking": len(run.blocking_coalitions) if run else None,
+            "overridden": (Placement.objects.filter(run=run, overridden_at__isnull=False)
+                           .count() if run else 0)}
+
+
+def _placements(request, round_, run):
+    nurseries = Nursery.objects.filter(pk__in=round_.capacities.values("nursery")).select_related(
+        "facility").order_by("code")
+    form = PlacementFilterForm(request.GET or None, nurseries=nurseries)
+    if run is None:
+        return form, None
+    rows = (Placement.objects.filter(
+        run=run, application__in=applications_visible_to(request.user, round_))
+        .select_related("application__household", "nursery__facility",
+                        "original_nursery").order_by("application__number"))
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+        if data["nursery"]:
+            rows = rows.filter(nursery__code=data["nursery"])
+        if data["age_class"] is not None:
+            rows = rows.filter(application__age_class=data["age_class"])
+        rows = {"yes": lambda q: q.filter(nursery__isnull=False),
+                "no": lambda q: q.filter(nursery__isnull=True),
+                "blocking": lambda q: q.filter(in_blocking_coalition=True),
+                "changed": lambda q: q.filter(overridden_at__isnull=False),
+                }.get(data["placed"], lambda q: q)(rows)
+    return form, Paginator(rows, 50).get_page(request.GET.get("page"))
+
+
+def _round_context(request, round_, **extra) -> dict:
+    run = runs.latest_run(round_)
+    form, page = _placements(request, round_, run)
+    user = request.user
+    context = {
+        "round": round_, "figures": _figures(round_, run), "filter_form": form, "page": page,
+        "can_import": can(user, IMPORT) and round_.state in imports.IMPORTABLE_STATES,
+        "can_run": can(user, RUN) and round_.state not in runs.CLOSED_STATES,
+        "can_confirm": can(user, RUN) and round_.state == AdmissionRound.State.MATCHED,
+        "capacities_form": ImportForm(prefix="capacities"),
+        "applications_form": ImportForm(prefix="applications"),
+        "import_errors": [], "import_kind": None,
+    }
+    context.update(extra)
+    return context
+
+
+@never_cache
+@staff_permission_required(VIEW_ROUND)
+def round_page(request, round_id):
+    round_ = _round(round_id)
+    return render(request, "childcare/staff/round.html", _round_context(request, round_))
+
+
+@never_cache
+@staff_permission_required(IMPORT)
+def template_csv(request, kind):
+    if kind not in TEMPLATES:
+        raise NotFoundError()
+    response = HttpResponse(TEMPLATES[kind](), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    return response
+
+
+@never_cache
+@require_POST
+@staff_permission_required(IMPORT)
+def round_import(request, round_id, kind):
+    if kind not in KINDS:
+        raise NotFoundError()
+    round_ = _round(round_id)
+    form = ImportForm(request.POST, request.FILES, prefix=kind)
+    errors: list[str] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            count = KINDS[kind](round=round_, raw=upload.read(), filename=upload.name,
+                                actor=request.user)
+        except ImportFailed as error:
+            errors = [str(row) for row in error.errors]
+        except CityhallError as error:
+            errors = [str(error.message)]
+        else:
+            if kind == "capacities":
+                messages.success(request, _("Seats of %(count)d nurseries imported.")
+                                 % {"count": count})
+            else:
+                messages.success(request, _("%(count)d applications imported.")
+                                 % {"count": count})
+            return redirect("childcare:round", round_id=round_.pk)
+    round_.refresh_from_db()
+    context = _round_context(request, round_, import_errors=errors, import_kind=kind)
+    context[f"{kind}_form"] = form
+    return render(request, "childcare/staff/round.html", context, status=400)
+
+
+@never_cache
+@require_POST
+@staff_permission_required(RUN)
+def round_run(request, round_id):
+    round_ = _round(round_id)
+    try:
+        run = runs.round_run(round=round_, actor=request.user)
+    except CityhallError as error:
+        round_.refresh_from_db()
+        return render(request, "childcare/staff/round.html",
+                      _round_context(request, round_, error=error.message), status=400)
+    messages.success(request, _("Matching finished in %(seconds)s s: %(placed)d children "
+                                "placed, %(blocking)d blocking coalitions.") % {
+        "seconds": f"{run.seconds:.1f}", "placed": run.placed,
+        "blocking": len(run.blocking_coalitions)})
+    return redirect("childcare:round", round_id=round_.pk)
+
+
+@never_cache
+@require_POST
+@staff_permission_required(RUN)
+def round_confirm(request, round_id):
+    round_ = _round(round_id)
+    try:
+        runs.round_confirm(round=round_, actor=request.user)
+    except CityhallError as error:
+        round_.refresh_from_db()
+        return render(request, "childcare/staff/round.html",
+                      _round_context(request, round_, error=error.message), status=400)
+    messages.success(request, _("The round's result is confirmed."))
+    return redirect("childcare:round", round_id=round_.pk)

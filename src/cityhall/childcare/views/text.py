@@ -1,0 +1,45 @@
+"""The engine's explanation codes (matching/explain.py) as sentences for staff."""
+
+from django.utils.translation import gettext as _
+
+from ..models import TieBreakRule
+
+
+def _rule_label(rule: TieBreakRule) -> str:
+    if rule.label:
+        return rule.label
+    if rule.kind == TieBreakRule.Kind.LOTTERY:
+        return str(TieBreakRule.Kind.LOTTERY.label)
+    return f"{rule.get_kind_display()}: {rule.get_field_display()}"
+
+
+def decided_by_text(decided_by: int, rules: list[TieBreakRule]) -> str:
+    if decided_by == 0:
+        return _("decided by the score")
+    if decided_by <= len(rules):
+        return _("decided by tie-break rule %(number)d: %(rule)s") % {
+            "number": decided_by, "rule": _rule_label(rules[decided_by - 1])}
+    has_lottery = any(rule.kind == TieBreakRule.Kind.LOTTERY for rule in rules)
+    if not has_lottery and decided_by == len(rules) + 1:
+        return _("decided by the lottery")
+    return _("decided by the application number")
+
+
+def reason_text(reason, rules: list[TieBreakRule], rule_labels: dict[str, str]) -> str:
+    params = reason.params
+    age = params.get("age_class", 0)
+    if reason.code == "age_class_not_offered":
+        return _("No seats for the %(age)d-year-old class in this round.") % {"age": age}
+    if reason.code == "below_cutoff":
+        if params.get("cutoff_score") is None:
+            return _("Full in age class %(age)d: every seat is kept by children who already "
+                     "attend.") % {"age": age}
+        return _("Full in age class %(age)d: the last child admitted had score %(score)d; "
+                 "%(decided)s.") % {"age": age, "score": params["cutoff_score"],
+                                    "decided": decided_by_text(params["decided_by"], rules)}
+    if reason.code == "sibling_rule":
+        return _("The score was high enough, but the family's sibling rule (%(rule)s) did not "
+                 "allow this place together with the siblings' places.") % {
+            "rule": rule_labels.get(params.get("rule"), params.get("rule"))}
+    return _("The score was high enough, but the child was not placed here: the result is "
+             "not stable at this place; please check it.")
