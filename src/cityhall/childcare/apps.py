@@ -27,11 +27,10 @@ class ChildcareConfig(AppConfig):
             PortalLink,
             register_demo_loader,
             register_portal_link,
-            register_reference_loader,
             register_role_permissions,
         )
 
-        from .demo import admissions_demo_load, admissions_reference_load
+        from .demo import admissions_demo_load
 
         register_role_permissions("nursery_admissions_officer", ADMISSIONS_OFFICER_PERMISSIONS)
         register_portal_link(PortalLink(
@@ -40,5 +39,4 @@ class ChildcareConfig(AppConfig):
                           "matching, review and change placements."),
             url_name="childcare:rounds", audience="staff",
             permission="childcare.run_matching", order=50))
-        register_reference_loader("childcare.admissions", admissions_reference_load)
         register_demo_loader("childcare.admissions", admissions_demo_load)

@@ -70,12 +70,6 @@ AGE_WEIGHTS = [35, 40, 12, 7, 3, 3]  # 0歳児 … 5歳児
 CAPACITY_RANGES = [(3, 6), (4, 9), (2, 5), (1, 4), (0, 2), (0, 2)]
 
 
-def admissions_reference_load() -> str:
-    """Nothing real to load yet: Minato's nurseries and 利用調整基準 are not in the repository
-    (the demo loader invents them). Kept so that a municipality can plug its own in."""
-    return "childcare admissions: no reference data"
-
-
 def _nurseries() -> list[Nursery]:
     municipality = Municipality.objects.get(code="131032")
     nurseries = []
