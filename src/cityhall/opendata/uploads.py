@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from cityhall.core.errors import ValidationFailed
+from cityhall.core.textfiles import decode_office_text
 
 FORMATS = {
     # format: (media type, file extension)
@@ -53,15 +54,12 @@ def format_from_filename(filename: str) -> str:
 
 
 def decode_csv(raw: bytes) -> tuple[str, str]:
-    """The text of a CSV and the encoding it was in: UTF-8 (with or without BOM) first, then
-    cp932, the Windows form of Shift_JIS that Excel writes (it includes ①, ㈱, 髙 ...)."""
-    for encoding, label in (("utf-8-sig", "utf-8"), ("cp932", "shift_jis")):
-        try:
-            return raw.decode(encoding), label
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed(_("The CSV file is neither UTF-8 nor Shift_JIS. Save it from Excel "
-                             "as “CSV UTF-8” and upload it again."), field="file")
+    """The text of a CSV and the encoding it was in (`core.textfiles.decode_office_text`)."""
+    decoded = decode_office_text(raw)
+    if decoded is None:
+        raise ValidationFailed(_("The CSV file is neither UTF-8 nor Shift_JIS. Save it from "
+                                 "Excel as “CSV UTF-8” and upload it again."), field="file")
+    return decoded
 
 
 def check_csv(raw: bytes) -> tuple[bytes, str, int, list[str]]:

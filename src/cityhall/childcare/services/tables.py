@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cityhall.core.errors import ValidationFailed
+from cityhall.core.textfiles import decode_office_text
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -74,14 +75,12 @@ def _cell(value) -> str:
 
 
 def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed(_("The file is neither UTF-8 nor Shift_JIS text. Save it from "
-                             "Excel as “CSV UTF-8” or as an Excel workbook (.xlsx)."),
-                           code="bad_encoding", field="file")
+    decoded = decode_office_text(raw)
+    if decoded is None:
+        raise ValidationFailed(_("The file is neither UTF-8 nor Shift_JIS text. Save it from "
+                                 "Excel as “CSV UTF-8” or as an Excel workbook (.xlsx)."),
+                               code="bad_encoding", field="file")
+    return decoded[0]
 
 
 def _xlsx_rows(raw: bytes) -> list[list[str]]:
