@@ -3,8 +3,8 @@
 
 from django.urls import path, re_path, register_converter
 
-from . import dcat_views
 from .views import base_stations, downloads, public, staff
+from .views import dcat as dcat_views
 
 app_name = "opendata"
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_safe
 
 from cityhall.core.errors import CityhallError, NotFoundError
 
-from . import dcat
-from .permissions import access_dataset
+from .. import dcat
+from ..permissions import access_dataset
 
 
 def _plain(message: str, status: int) -> HttpResponse:
