@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cityhall.core.audit import audit_record
 from cityhall.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from cityhall.core.models import Department
+from cityhall.core.permissions import can
 
 from .licences import LICENCES
 from .models import NAME_PATTERN, ApiToken, Dataset, Group, Organization, Resource, Tag
@@ -46,6 +47,39 @@ def group_ensure(*, name: str, title: str, title_en: str = "") -> Group:
     group, _created = Group.objects.get_or_create(
         name=name, defaults={"title": title, "title_en": title_en})
     return group
+
+
+def _catalogue_save(obj, *, actor, permission: str, relation: str, label: str):
+    """Save an organization or a theme changed by the open data officers (from the admin):
+    names follow CKAN's rule, a title is required, and the datasets that show the old title
+    are searchable by the new one."""
+    if not can(actor, permission):
+        raise PermissionDeniedError()
+    if not re.match(NAME_PATTERN, obj.name or ""):
+        raise ValidationFailed(_("The name must be 2 to 100 characters of lower-case letters "
+                                 "a–z, digits, “-” and “_”."), field="name")
+    obj.title = " ".join((obj.title or "").split())
+    if not obj.title:
+        raise ValidationFailed(_("A title is required."), field="title")
+    created = obj._state.adding
+    with transaction.atomic():
+        obj.save()
+        datasets = Dataset.objects.filter(**{relation: obj}).select_related("organization")
+        for dataset in datasets:
+            dataset_search_text_refresh(dataset)
+        audit_record(actor=actor, action=f"opendata.{label}_{'create' if created else 'update'}",
+                     target=obj, details={"name": obj.name})
+    return obj
+
+
+def organization_save(*, organization: Organization, actor) -> Organization:
+    return _catalogue_save(organization, actor=actor, relation="organization",
+                           label="organization", permission="opendata.change_organization")
+
+
+def group_save(*, group: Group, actor) -> Group:
+    return _catalogue_save(group, actor=actor, relation="groups", label="group",
+                           permission="opendata.change_group")
 
 
 # -- datasets -------------------------------------------------------------------------------
