@@ -70,3 +70,49 @@ def access_application(user, application_id, *, purpose: str) -> Application:
         audit_record(actor=user, action="childcare.application.read", target=application,
                      purpose=purpose, details={"round": application.round_id})
     return application
+
+
+# -- Immunisation records (取組23) -------------------------------------------------------------
+# Same decision as for applications: the health centre's role (`immunisation_officer`) holds
+# `childcare.view_all_children`; another staff role given `childcare.view_childprofile` reads
+# only the children whose address belongs to their own branch office.
+
+VIEW_CHILD = "childcare.view_childprofile"
+VIEW_ALL_CHILDREN = "childcare.view_all_children"
+
+
+def child_in_scope(user, child) -> bool:
+    if can(user, VIEW_ALL_CHILDREN):
+        return True
+    return (can(user, VIEW_CHILD) and child.branch_office_id is not None
+            and child.branch_office_id == staff_branch_office_id(user))
+
+
+def is_guardian_of(user, child) -> bool:
+    return (user is not None and user.is_authenticated
+            and child.guardian.user_id == user.pk)
+
+
+def access_child(user, child_id, *, purpose: str):
+    """Return the child's record if `user` is its guardian or a staff member in scope. Every
+    staff read (and every refused one) is audited with the purpose; a guardian reading their
+    own child is not. Anyone else gets "not found", so ids do not reveal that a child exists."""
+    from .models import ChildProfile
+
+    try:
+        child = ChildProfile.objects.select_related("guardian", "branch_office").get(
+            pk=int(child_id))
+    except (ChildProfile.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError() from None
+    if is_guardian_of(user, child):
+        return child
+    if not is_staff_member(user):
+        raise NotFoundError()
+    if not child_in_scope(user, child):
+        with transaction.atomic():
+            audit_record(actor=user, action="childcare.child.read_denied", target=child,
+                         purpose=purpose)
+        raise PermissionDeniedError()
+    with transaction.atomic():
+        audit_record(actor=user, action="childcare.child.read", target=child, purpose=purpose)
+    return child

@@ -1,7 +1,8 @@
-"""The data of the childcare app (取組7): configuration (`config`) and admission rounds
-(`rounds`)."""
+"""The data of the childcare app: configuration (`config`) and admission rounds (`rounds`)
+of nursery admission (取組7), and the immunisation records (`immunisation`, 取組23)."""
 
 from .config import Nursery, PointsItem, PointsTable, TieBreakRule
+from .immunisation import ChildProfile, DoseAppointment, DoseRecord, Product, Vaccine
 from .rounds import (
     AdmissionRound,
     Application,
@@ -15,7 +16,8 @@ from .rounds import (
 )
 
 __all__ = [
-    "AdmissionRound", "Application", "ApplicationPoints", "ApplicationWish", "Household",
-    "MatchingRun", "Nursery", "Placement", "PointsItem", "PointsTable", "RoundCapacity",
-    "RoundSeatPool", "TieBreakRule",
+    "AdmissionRound", "Application", "ApplicationPoints", "ApplicationWish", "ChildProfile",
+    "DoseAppointment", "DoseRecord", "Household", "MatchingRun", "Nursery", "Placement",
+    "PointsItem", "PointsTable", "Product", "RoundCapacity", "RoundSeatPool", "TieBreakRule",
+    "Vaccine",
 ]
