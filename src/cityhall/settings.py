@@ -167,7 +167,7 @@ else:
 # Background work through Django's tasks API: the database backend by default, RQ on Redis
 # when REDIS_URL is set. TASK_BACKEND may force either ("database", "rq", "immediate").
 TASK_BACKEND = os.environ.get("TASK_BACKEND", "rq" if REDIS_URL else "database")
-TASK_QUEUES = ["default", "notifications", "reports"]
+TASK_QUEUES = ["default", "notifications", "reports", "matching"]
 if TASK_BACKEND == "rq":
     TASKS = {
         "default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES},
@@ -416,3 +416,8 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 # feedback (取組11): opinions one client may send per hour (web form per address and per
 # session, LINE per user id); past it the sender is asked to wait and nothing is stored.
 FEEDBACK_RATE_LIMIT_PER_HOUR = int(os.environ.get("FEEDBACK_RATE_LIMIT_PER_HOUR", "5"))
+
+# childcare (取組7, docs/childcare.md): the seconds the nursery matching engine may search for a
+# better result in one run (a background job on the "matching" queue). Between 1 and 480: a run
+# must end well inside the queue's job timeout (RQ: 600 s).
+CHILDCARE_MATCHING_TIME_LIMIT = float(os.environ.get("CHILDCARE_MATCHING_TIME_LIMIT", "30"))

@@ -40,3 +40,10 @@ class ChildcareConfig(AppConfig):
             url_name="childcare:rounds", audience="staff",
             permission="childcare.run_matching", order=50))
         register_demo_loader("childcare.admissions", admissions_demo_load)
+
+        # Matching runs whose worker died get their task again (run-queue).
+        from cityhall.core.periodic import register_periodic_task
+
+        from .tasks import matching_runs_recover_task
+
+        register_periodic_task(matching_runs_recover_task, every_seconds=300)

@@ -48,3 +48,21 @@ class OverrideForm(forms.Form):
             (NONE, _("Not admitted"))]
 
 
+
+
+class HouseholdOverrideForm(forms.Form):
+    """One placement for all the children of a household (services.runs.household_override):
+    a nursery every child wished or attends, or "not admitted"."""
+
+    nursery = forms.ChoiceField(label=_("New placement of every child of the family"))
+    reason = forms.CharField(label=_("Reason for the change"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Recorded in the audit log with your name, for each "
+                                         "child."))
+
+    def __init__(self, *args, nurseries=(), **kwargs):
+        kwargs.setdefault("prefix", "household")
+        super().__init__(*args, **kwargs)
+        self.fields["nursery"].choices = [(nursery.code, f"{nursery.code} {nursery.name}")
+                                          for nursery in nurseries] + [
+            (NONE, _("Not admitted"))]

@@ -17,4 +17,7 @@ urlpatterns = [
          name="application"),
     path("staff/applications/<int:application_id>/override/", views.placement_override,
          name="placement_override"),
+    # The override of a whole family (run-queue).
+    path("staff/applications/<int:application_id>/household-override/",
+         views.household_override, name="household_override"),
 ]

@@ -194,24 +194,88 @@ class ApplicationPoints(models.Model):
 
 
 class MatchingRun(models.Model):
-    """One stored result of the matching engine for a round (a re-run adds another)."""
+    """One matching run of a round: asked for by staff, solved by a background worker, and
+    then one stored result of the engine (a re-run adds another).
+
+    `state` follows the job: queued → running → done, or failed (with `error_code`, shown to
+    staff in their language). At most one run of a round is queued or running at a time (a
+    constraint of the database). `status` and `solver` are the engine's, once done."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    class Phase(models.TextChoices):  # what a running run is doing, for the progress note
+        WAITING = "", _("Waiting")
+        READING = "reading", _("Reading the applications")
+        SOLVING = "solving", _("Solving")
+        STORING = "storing", _("Storing the result")
+
+    ACTIVE_STATES = (State.QUEUED, State.RUNNING)
 
     round = models.ForeignKey(AdmissionRound, on_delete=models.CASCADE, related_name="runs")
-    solver = models.CharField(_("solver"), max_length=40)
-    status = models.CharField(_("status"), max_length=20)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices,
+                             default=State.QUEUED)
+    phase = models.CharField(_("phase"), max_length=20, choices=Phase.choices, blank=True,
+                             default=Phase.WAITING)
+    solver = models.CharField(_("solver"), max_length=40, blank=True)
+    status = models.CharField(_("status"), max_length=20, blank=True)
     seconds = models.FloatField(_("seconds"), default=0)
     placed = models.PositiveIntegerField(_("children placed"), default=0)
     blocking_coalitions = models.JSONField(_("blocking coalitions"), default=list, blank=True)
+    # When the result was stored (when the run was asked for, until then).
     run_at = models.DateTimeField(_("run at"))
+    # The staff member who asked for the run.
     run_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                                blank=True, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    time_limit = models.FloatField(_("time limit (seconds)"), default=0)
+    # Times a worker took the run (more than one: a worker died and another took over).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The attempt that holds the run: a result is stored only by the holder.
+    claim = models.CharField(max_length=40, blank=True, editable=False)
+    error_code = models.CharField(_("error"), max_length=40, blank=True)
 
     class Meta:
         ordering = ["round", "-run_at", "-pk"]
         get_latest_by = ["run_at", "pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["round"], condition=models.Q(state__in=["queued", "running"]),
+            name="childcare_one_active_run_per_round")]
 
     def __str__(self):
-        return f"{self.solver} {self.run_at:%Y-%m-%d %H:%M}"
+        return f"{self.solver or self.state} {self.run_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in self.ACTIVE_STATES
+
+    def error_text(self) -> str:
+        """The reason of a failed run, in the language of the request."""
+        return str(RUN_ERRORS.get(self.error_code, RUN_ERRORS["internal"]))
+
+
+# Why a run failed, by `MatchingRun.error_code`: stored as a code, shown in the reader's language.
+RUN_ERRORS = {
+    "bad_state": _("The round changed state while the run waited (for example it was "
+                   "confirmed): nothing was stored."),
+    "no_applications": _("The round had no applications when the run started: nothing was "
+                         "stored."),
+    "bad_result": _("The applications of the round changed while the run was solving: "
+                    "nothing was stored. Please run the matching again."),
+    "forbidden": _("The staff member who asked for the run may no longer run the matching: "
+                   "nothing was stored."),
+    "interrupted": _("The run was interrupted several times (the worker stopped): nothing "
+                     "was stored. Please run the matching again, and tell the system "
+                     "administrator if it happens again."),
+    "internal": _("The run failed because of an error in the system: nothing was stored. "
+                  "Please run the matching again, and tell the system administrator if it "
+                  "happens again."),
+}
 
 
 class Placement(models.Model):  # 入所内定 (or 不承諾) of one application in one run

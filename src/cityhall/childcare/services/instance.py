@@ -19,6 +19,14 @@ from .priority import priority_key, tie_break_rules_of
 
 RUN_PERMISSION = "childcare.run_matching"
 STORABLE_STATES = (AdmissionRound.State.IMPORTED, AdmissionRound.State.MATCHED)
+CLOSED_STATES = (AdmissionRound.State.CONFIRMED, AdmissionRound.State.PUBLISHED)
+
+
+def check_open(round_: AdmissionRound) -> None:
+    """Refuse a change to a round whose result is confirmed."""
+    if round_.state in CLOSED_STATES:
+        raise ValidationFailed(_("This round is confirmed: its result can no longer change."),
+                               code="bad_state")
 
 
 def _applications(round_: AdmissionRound):
@@ -81,12 +89,15 @@ def _coalitions_json(result: m.Result) -> list[dict]:
             for coalition in result.blocking_coalitions]
 
 
-def round_result_store(*, round: AdmissionRound, result: m.Result,
-                       actor) -> MatchingRun:
-    """Keep the engine's result for the round as a new matching run: one placement per
+def round_result_store(*, round: AdmissionRound, result: m.Result, actor,
+                       run: MatchingRun | None = None) -> MatchingRun:
+    """Keep the engine's result for the round as a matching run: one placement per
     application (a nursery, or none), and the blocking coalitions the verifier found. The
     result must name every application of the round exactly once and only the round's
-    nurseries; otherwise nothing is stored. The round becomes `matched`."""
+    nurseries; otherwise nothing is stored. The round becomes `matched`.
+
+    `run`: the queued or running run (services.jobs) that the result completes; without it a
+    new run is made, done at once."""
     if not can(actor, RUN_PERMISSION):
         raise PermissionDeniedError()
     with transaction.atomic():
@@ -94,6 +105,9 @@ def round_result_store(*, round: AdmissionRound, result: m.Result,
         if locked.state not in STORABLE_STATES:
             raise ValidationFailed(_("Only a round with imported applications can take a "
                                      "matching result."), code="bad_state")
+        if run is not None and run.round_id != locked.pk:
+            raise ValidationFailed(_("The result does not name exactly the applications of "
+                                     "this round."), code="bad_result")
         applications = {str(application.pk): application for application in
                         Application.objects.filter(round=locked).select_related(
                             "current_nursery", "household")}
@@ -111,11 +125,19 @@ def round_result_store(*, round: AdmissionRound, result: m.Result,
             by_family.setdefault(application.household.family_code, []).append(child_id)
         blocking = {child_id for coalition in result.blocking_coalitions
                     for child_id in by_family.get(coalition.family_id, ())}
-        run = MatchingRun.objects.create(
-            round=locked, solver=result.solver[:40], status=result.status[:20],
-            seconds=result.seconds, placed=result.placed,
-            blocking_coalitions=_coalitions_json(result), run_at=timezone.now(),
-            run_by=actor)
+        now = timezone.now()
+        figures = {"solver": result.solver[:40], "status": result.status[:20],
+                   "seconds": result.seconds, "placed": result.placed,
+                   "blocking_coalitions": _coalitions_json(result), "run_at": now,
+                   "state": MatchingRun.State.DONE, "phase": MatchingRun.Phase.WAITING,
+                   "finished_at": now}
+        if run is None:
+            run = MatchingRun.objects.create(round=locked, run_by=actor, requested_at=now,
+                                             started_at=now, **figures)
+        else:
+            for name, value in figures.items():
+                setattr(run, name, value)
+            run.save(update_fields=[*figures])
         Placement.objects.bulk_create([
             Placement(run=run, application=application,
                       nursery=nurseries.get(result.assignment[child_id]),

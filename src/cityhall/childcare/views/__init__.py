@@ -7,3 +7,8 @@ from .rounds import round_confirm, round_import, round_list, round_page, round_r
 
 __all__ = ["application_page", "placement_override", "round_confirm", "round_import",
            "round_list", "round_page", "round_run", "template_csv"]
+
+# The override of a whole family (run-queue).
+from .applications import household_override
+
+__all__ += ["household_override"]

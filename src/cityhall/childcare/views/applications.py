@@ -1,16 +1,18 @@
 """Staff page of one child's application: the score, the wishes with why each was not
-given, the placement, and the override (all through the audited door)."""
+given, the placement, and the overrides of the child alone or of the whole family (all
+through the audited door)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cityhall.core.errors import CityhallError
 from cityhall.core.permissions import can, staff_permission_required
 
-from ..forms import NONE, OverrideForm
+from ..forms import NONE, HouseholdOverrideForm, OverrideForm
 from ..matching.explain import explain
 from ..matching.model import SiblingRule
 from ..models import AdmissionRound, Placement
@@ -31,7 +33,27 @@ RULE_LABELS = {
 }
 
 
-def _context(request, application, form=None, error=None) -> dict:
+def _family(application, run) -> list[dict]:
+    """Every child of the household with their placement in `run`."""
+    children = sorted(application.household.applications.select_related("current_nursery"),
+                      key=lambda child: (child.date_of_birth, child.pk))
+    placements = ({row.application_id: row for row in Placement.objects.filter(
+        run=run, application__in=children).select_related("nursery")} if run else {})
+    return [{"application": child, "placement": placements.get(child.pk)}
+            for child in children]
+
+
+def _household_form(application, run, data=None):
+    family = _family(application, run)
+    choices = runs.household_choices(row["application"] for row in family)
+    current = {row["placement"].nursery.code if row["placement"] and row["placement"].nursery
+               else NONE for row in family}
+    initial = {"nursery": current.pop()} if len(current) == 1 else {}
+    return family, choices, HouseholdOverrideForm(data, nurseries=choices, initial=initial)
+
+
+def _context(request, application, form=None, error=None, household_form=None,
+             household_error=None) -> dict:
     round_ = application.round
     run = runs.latest_run(round_)
     placement = (Placement.objects.filter(run=run, application=application)
@@ -61,7 +83,15 @@ def _context(request, application, form=None, error=None) -> dict:
     if can_override and form is None:
         initial = {"nursery": placement.nursery.code if placement.nursery else NONE}
         form = OverrideForm(nurseries=choices, initial=initial)
-    return {"application": application, "household": application.household,
+    family = []
+    can_override_household = (can_override and application.household.applications
+                              .exclude(pk=application.pk).exists())
+    if can_override_household:
+        family, _choices, default_form = _household_form(application, run)
+        household_form = household_form or default_form
+    return {"family": family, "can_override_household": can_override_household,
+            "household_form": household_form, "household_error": household_error,
+            "application": application, "household": application.household,
             "breakdown": application.score_breakdown, "wishes": rows, "run": run,
             "placement": placement, "can_override": can_override, "form": form,
             "error": error,
@@ -105,3 +135,34 @@ def placement_override(request, application_id):
             return redirect("childcare:application", application_id=application.pk)
     return render(request, "childcare/staff/application.html",
                   _context(request, application, form=form, error=error), status=400)
+
+
+@never_cache
+@require_POST
+@staff_permission_required(runs.RUN_PERMISSION)
+def household_override(request, application_id):
+    application = access_application(
+        request.user, application_id,
+        purpose=_("Nursery admission: change the placements of the family"))
+    run = runs.latest_run(application.round)
+    family, choices, form = _household_form(application, run, request.POST)
+    error = None
+    if form.is_valid():
+        code = form.cleaned_data["nursery"]
+        nursery = next((n for n in choices if n.code == code), None)
+        try:
+            changed = runs.household_override(
+                household=application.household,
+                nurseries={row["application"].pk: nursery for row in family},
+                reason=form.cleaned_data["reason"], actor=request.user)
+        except CityhallError as failure:
+            error = failure.message
+        else:
+            messages.success(request, ngettext(
+                "The placement of %(count)d child of the family was changed.",
+                "The placements of %(count)d children of the family were changed.",
+                len(changed)) % {"count": len(changed)})
+            return redirect("childcare:application", application_id=application.pk)
+    return render(request, "childcare/staff/application.html",
+                  _context(request, application, household_form=form,
+                           household_error=error), status=400)

@@ -1,4 +1,6 @@
-"""Staff pages of the admission rounds: the list, a round's page, its imports and its run."""
+"""Staff pages of the admission rounds: the list, a round's page, its imports, and its run:
+"Run" asks for a background run (services.jobs) and the page shows its progress (a refresh
+link without JavaScript; with htmx, the status is polled until the run ends)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from cityhall.core.permissions import can, staff_permission_required
 from ..forms import ImportForm, PlacementFilterForm
 from ..models import AdmissionRound, Nursery, Placement
 from ..permissions import applications_visible_to
-from ..services import imports, runs
+from ..services import imports, jobs, runs
 from ..services.tables import ImportFailed
 
 VIEW_ROUND = "childcare.view_admissionround"
@@ -38,7 +40,9 @@ def _round(round_id) -> AdmissionRound:
 def round_list(request):
     rows = []
     for round_ in AdmissionRound.objects.annotate(application_count=Count("applications")):
-        rows.append({"round": round_, "run": runs.latest_run(round_)})
+        active = jobs.active_run(round_)
+        rows.append({"round": round_, "run": runs.latest_run(round_),
+                     "active": active.get_state_display() if active else ""})
     return render(request, "childcare/staff/rounds.html", {"rows": rows})
 
 
@@ -75,15 +79,31 @@ def _placements(request, round_, run):
     return form, Paginator(rows, 50).get_page(request.GET.get("page"))
 
 
+def _progress(round_, run) -> dict | None:
+    """The progress of the run asked for last, while it waits or runs, or when it failed
+    after the latest result."""
+    requested = jobs.latest_request(round_)
+    if requested is None or requested.state == requested.State.DONE:
+        return None
+    if requested.state == requested.State.FAILED and run is not None and run.pk > requested.pk:
+        return None
+    return jobs.run_progress(requested)
+
+
 def _round_context(request, round_, **extra) -> dict:
     run = runs.latest_run(round_)
     form, page = _placements(request, round_, run)
     user = request.user
+    progress = _progress(round_, run)
+    busy = progress is not None and progress["active"]
     context = {
         "round": round_, "figures": _figures(round_, run), "filter_form": form, "page": page,
+        "progress": progress, "time_limit": int(jobs.matching_time_limit()),
         "can_import": can(user, IMPORT) and round_.state in imports.IMPORTABLE_STATES,
-        "can_run": can(user, RUN) and round_.state not in runs.CLOSED_STATES,
-        "can_confirm": can(user, RUN) and round_.state == AdmissionRound.State.MATCHED,
+        "can_run": (can(user, RUN) and round_.state not in runs.CLOSED_STATES
+                    and not busy),
+        "can_confirm": (can(user, RUN) and round_.state == AdmissionRound.State.MATCHED
+                        and not busy),
         "capacities_form": ImportForm(prefix="capacities"),
         "applications_form": ImportForm(prefix="applications"),
         "import_errors": [], "import_kind": None,
@@ -96,7 +116,25 @@ def _round_context(request, round_, **extra) -> dict:
 @staff_permission_required(VIEW_ROUND)
 def round_page(request, round_id):
     round_ = _round(round_id)
+    if request.GET.get("progress"):
+        return _progress_partial(request, round_)
     return render(request, "childcare/staff/round.html", _round_context(request, round_))
+
+
+# htmx stops polling when the answer has this status.
+STOP_POLLING = 286
+
+
+def _progress_partial(request, round_):
+    """The run's status alone, polled by htmx while the run waits or runs. The poll ends
+    (status 286) with the final status and a link to the result."""
+    requested = jobs.latest_request(round_)
+    progress = jobs.run_progress(requested)
+    response = render(request, "childcare/staff/_run_progress.html",
+                      {"round": round_, "progress": progress, "polled": True})
+    if progress is None or not progress["active"]:
+        response.status_code = STOP_POLLING
+    return response
 
 
 @never_cache
@@ -147,15 +185,13 @@ def round_import(request, round_id, kind):
 def round_run(request, round_id):
     round_ = _round(round_id)
     try:
-        run = runs.round_run(round=round_, actor=request.user)
+        jobs.matching_run_request(round=round_, actor=request.user)
     except CityhallError as error:
         round_.refresh_from_db()
         return render(request, "childcare/staff/round.html",
                       _round_context(request, round_, error=error.message), status=400)
-    messages.success(request, _("Matching finished in %(seconds)s s: %(placed)d children "
-                                "placed, %(blocking)d blocking coalitions.") % {
-        "seconds": f"{run.seconds:.1f}", "placed": run.placed,
-        "blocking": len(run.blocking_coalitions)})
+    messages.success(request, _("The matching run was asked for. A worker solves it in the "
+                                "background: this page shows its progress."))
     return redirect("childcare:round", round_id=round_.pk)
 
 

@@ -1,0 +1,52 @@
+"""Background work of nursery admission (取組7): the matching run of a round, on the
+"matching" queue (a worker may serve only that queue, on a machine of its own), and the
+periodic recovery of runs whose worker died. Both are idempotent (services.jobs)."""
+
+import datetime
+
+from django.utils import timezone
+
+from cityhall.core.background import PermanentTaskError, durable_task
+
+QUEUE = "matching"
+
+
+@durable_task(queue_name=QUEUE, max_attempts=3, backoff_seconds=30)
+def matching_run_task(run_id: int) -> str:
+    """Solve the requested run `run_id`. A run already done or failed is left alone; a run
+    another attempt still holds is looked at again when that attempt's lease ends."""
+    from .models import MatchingRun
+    from .services import jobs
+
+    try:
+        outcome = jobs.matching_run_execute(run_id=run_id)
+    except Exception as error:
+        # Marked failed with a message for staff: trying again cannot help (the same data
+        # gives the same error), and staff can ask for a new run. Otherwise (the database
+        # was away) the task is tried again.
+        if MatchingRun.objects.filter(pk=run_id, state=MatchingRun.State.FAILED).exists():
+            raise PermanentTaskError(f"matching run {run_id} failed") from error
+        raise
+    if outcome == "held":
+        _look_again_later(run_id)
+    return outcome
+
+
+def _look_again_later(run_id: int) -> None:
+    from .models import MatchingRun
+    from .services.jobs import lease_expires
+
+    run = MatchingRun.objects.filter(pk=run_id).first()
+    expires = lease_expires(run) if run is not None else None
+    if expires is None or not matching_run_task.get_backend().supports_defer:
+        return  # the periodic recovery looks at it
+    matching_run_task.using(
+        run_after=max(expires, timezone.now()) + datetime.timedelta(seconds=1)).enqueue(run_id)
+
+
+@durable_task(queue_name=QUEUE, max_attempts=3, backoff_seconds=60)
+def matching_runs_recover_task() -> list[int]:
+    """Give their task again to runs that no worker is doing (services.jobs)."""
+    from .services.jobs import matching_runs_recover
+
+    return matching_runs_recover()
