@@ -34,6 +34,15 @@ def _keep_the_language():
     translation.activate(before) if before else translation.deactivate_all()
 
 
+@pytest.fixture
+def immediate_tasks(settings, django_capture_on_commit_callbacks):
+    """Tasks run as soon as they are enqueued, after the request's commit."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend",
+                                  "QUEUES": settings.TASK_QUEUES}}
+    settings.CHILDCARE_MATCHING_TIME_LIMIT = 5
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 def is_login_redirect(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(
         reverse("account_login"))
@@ -74,6 +83,7 @@ def pages(round_):
             ("post", reverse("childcare:round_run", args=[round_.pk])),
             ("post", reverse("childcare:round_confirm", args=[round_.pk])),
             ("post", reverse("childcare:placement_override", args=[application.pk])),
+            ("post", reverse("childcare:household_override", args=[application.pk])),
             ("post", reverse("childcare:round_import", args=[round_.pk, "capacities"]))]
 
 
@@ -133,9 +143,11 @@ def test_a_bad_file_shows_every_error_and_changes_nothing(client, imported, offi
                        {}).status_code == 404
 
 
-def test_officer_runs_the_matching_and_sees_the_placements(client, imported, officer):
+def test_officer_runs_the_matching_and_sees_the_placements(client, imported, officer,
+                                                           immediate_tasks):
     client.force_login(officer)
-    response = client.post(reverse("childcare:round_run", args=[imported.pk]))
+    with immediate_tasks():
+        response = client.post(reverse("childcare:round_run", args=[imported.pk]))
     assert response.status_code == 302
     imported.refresh_from_db()
     assert imported.state == AdmissionRound.State.MATCHED
@@ -218,12 +230,13 @@ def test_overrides_keep_sibling_rules_and_transfer_children(client, matched, off
     assert client.get(reverse("childcare:template_csv", args=["x"])).status_code == 404
 
 
-def test_the_demo_round_runs_through_the_page(client, minato, staff_persona):
+def test_the_demo_round_runs_through_the_page(client, minato, staff_persona, immediate_tasks):
     officer = staff_persona("hoiku_officer")
     demo.admissions_demo_load()
     round_ = AdmissionRound.objects.get(is_demo=True)
     client.force_login(officer)
-    assert client.post(reverse("childcare:round_run", args=[round_.pk])).status_code == 302
+    with immediate_tasks():
+        assert client.post(reverse("childcare:round_run", args=[round_.pk])).status_code == 302
     run = runs.latest_run(round_)
     assignment = {str(row.application_id): row.nursery.code if row.nursery else None
                   for row in run.placements.select_related("nursery")}
