@@ -94,10 +94,12 @@ def _refuse_active() -> ValidationFailed:
 def matching_run_request(*, round: AdmissionRound, actor, time_limit: float | None = None,
                          enqueue: bool = True) -> MatchingRun:
     """Ask for a matching run of the round: a `queued` run, solved by a worker (the task is
-    enqueued after commit; `enqueue=False` leaves that to the caller)."""
+    enqueued after commit; `enqueue=False` leaves that to the caller). `time_limit`: the
+    engine's search in seconds (default: the setting), kept within the same bounds."""
     if not can(actor, RUN_PERMISSION):
         raise PermissionDeniedError()
-    limit = matching_time_limit() if time_limit is None else float(time_limit)
+    limit = (matching_time_limit() if time_limit is None
+             else min(max(float(time_limit), MIN_TIME_LIMIT), MAX_TIME_LIMIT))
     with transaction.atomic():
         locked = AdmissionRound.objects.select_for_update().get(pk=round.pk)
         check_open(locked)
