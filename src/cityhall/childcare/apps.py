@@ -15,6 +15,8 @@ ADMISSIONS_OFFICER_PERMISSIONS = [
     "childcare.view_tiebreakrule", "childcare.add_tiebreakrule",
     "childcare.change_tiebreakrule",
 ]
+# -- Online applications (取組7): 保育課 checks the documents of residents' applications --
+ADMISSIONS_OFFICER_PERMISSIONS += ["childcare.verify_online_application"]
 
 
 class ChildcareConfig(AppConfig):
@@ -40,3 +42,9 @@ class ChildcareConfig(AppConfig):
             url_name="childcare:rounds", audience="staff",
             permission="childcare.run_matching", order=50))
         register_demo_loader("childcare.admissions", admissions_demo_load)
+        # -- Online applications (取組7) --
+        register_portal_link(PortalLink(
+            key="childcare.apply", title=_("Apply for a nursery place (保育園の入園申込)"),
+            description=_("Apply online for a licensed nursery, follow your application and "
+                          "see the result."),
+            url_name="childcare:apply", order=52))

@@ -19,8 +19,16 @@ from cityhall.core.permissions import can
 
 from ..matching.solve import solve
 from ..matching.verifier import verify
-from ..models import AdmissionRound, Application, MatchingRun, Nursery, Placement
+from ..models import (
+    SELECTED_STATUSES,
+    AdmissionRound,
+    Application,
+    MatchingRun,
+    Nursery,
+    Placement,
+)
 from .instance import RUN_PERMISSION, instance_for_round, round_result_store
+from .online import online_run_check
 
 CLOSED_STATES = (AdmissionRound.State.CONFIRMED, AdmissionRound.State.PUBLISHED)
 MAX_REASON = 1000
@@ -38,7 +46,9 @@ def round_run(*, round: AdmissionRound, actor, time_limit: float = 10.0) -> Matc
         raise PermissionDeniedError()
     round.refresh_from_db()
     _check_open(round)
-    if not Application.objects.filter(round=round).exists():
+    online_run_check(round)  # online applications closed and checked (services.online)
+    if not Application.objects.filter(
+            round=round, household__online_status__in=SELECTED_STATUSES).exists():
         raise ValidationFailed(_("This round has no applications yet: import them first."),
                                code="no_applications")
     instance = instance_for_round(round)
