@@ -7,3 +7,8 @@ from .rounds import round_confirm, round_import, round_list, round_page, round_r
 
 __all__ = ["application_page", "placement_override", "round_confirm", "round_import",
            "round_list", "round_page", "round_run", "template_csv"]
+
+# -- Online applications (取組7): residents' pages and the staff check --
+from . import apply, online_staff
+
+__all__ += ["apply", "online_staff"]
