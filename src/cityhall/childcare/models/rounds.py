@@ -4,6 +4,7 @@ the results of the matching runs."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -69,8 +70,6 @@ class AdmissionRound(models.Model):  # 募集回 (e.g. 2027年4月入所 一次)
     def takes_online_applications(self, now=None) -> bool:
         """True while residents may apply, change or withdraw online: inside the window and
         before the round is matched."""
-        from django.utils import timezone
-
         if self.applications_open_from is None or self.applications_close_at is None:
             return False
         now = now or timezone.now()
