@@ -15,6 +15,8 @@ ADMISSIONS_OFFICER_PERMISSIONS = [
     "childcare.view_tiebreakrule", "childcare.add_tiebreakrule",
     "childcare.change_tiebreakrule",
 ]
+# -- Online applications (取組7): 保育課 checks the documents of residents' applications --
+ADMISSIONS_OFFICER_PERMISSIONS += ["childcare.verify_online_application"]
 
 
 class ChildcareConfig(AppConfig):
@@ -47,3 +49,10 @@ class ChildcareConfig(AppConfig):
         from .tasks import matching_runs_recover_task
 
         register_periodic_task(matching_runs_recover_task, every_seconds=300)
+
+        # -- Online applications (取組7) --
+        register_portal_link(PortalLink(
+            key="childcare.apply", title=_("Apply for a nursery place (保育園の入園申込)"),
+            description=_("Apply online for a licensed nursery, follow your application and "
+                          "see the result."),
+            url_name="childcare:apply", order=52))

@@ -4,12 +4,14 @@ of nursery admission (取組7), and the immunisation records (`immunisation`, �
 from .config import Nursery, PointsItem, PointsTable, TieBreakRule
 from .immunisation import ChildProfile, DoseAppointment, DoseRecord, Product, Vaccine
 from .rounds import (
+    SELECTED_STATUSES,  # online applications (取組7)
     AdmissionRound,
     Application,
     ApplicationPoints,
     ApplicationWish,
     Household,
     MatchingRun,
+    OnlineStatus,  # online applications (取組7)
     Placement,
     RoundCapacity,
     RoundSeatPool,
@@ -21,3 +23,4 @@ __all__ = [
     "PointsItem", "PointsTable", "Product", "RoundCapacity", "RoundSeatPool", "TieBreakRule",
     "Vaccine",
 ]
+__all__ += ["SELECTED_STATUSES", "OnlineStatus"]

@@ -4,6 +4,7 @@ the results of the matching runs."""
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +46,14 @@ class AdmissionRound(models.Model):  # 募集回 (e.g. 2027年4月入所 一次)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_demo = models.BooleanField(_("demo record"), default=False)
+    # -- Online applications (取組7): the window in which residents apply online. Both empty:
+    # the round takes no online applications (paper forms imported by staff only).
+    applications_open_from = models.DateTimeField(
+        _("online applications open from"), null=True, blank=True)
+    applications_close_at = models.DateTimeField(
+        _("online applications close at"), null=True, blank=True,
+        help_text=_("Residents can apply, change and withdraw online until this moment; the "
+                    "matching cannot be run before it."))
 
     class Meta:
         ordering = ["-admission_date", "name"]
@@ -57,6 +66,15 @@ class AdmissionRound(models.Model):  # 募集回 (e.g. 2027年4月入所 一次)
 
     def __str__(self):
         return self.name
+
+    def takes_online_applications(self, now=None) -> bool:
+        """True while residents may apply, change or withdraw online: inside the window and
+        before the round is matched."""
+        if self.applications_open_from is None or self.applications_close_at is None:
+            return False
+        now = now or timezone.now()
+        return (self.state in (self.State.DRAFT, self.State.IMPORTED)
+                and self.applications_open_from <= now < self.applications_close_at)
 
 
 class RoundCapacity(models.Model):  # 募集人数 per nursery and age class
@@ -91,6 +109,22 @@ class RoundSeatPool(models.Model):
         return f"{self.nursery_id}:{self.age_classes}={self.seats}"
 
 
+class OnlineStatus(models.TextChoices):
+    """Where a resident's online application stands. Imported households have none."""
+
+    DRAFT = "draft", _("Draft (not sent)")
+    SUBMITTED = "submitted", _("Sent, waiting for the city's check")
+    VERIFIED = "verified", _("Documents checked (書類確認済)")
+    RETURNED = "returned", _("Returned for correction")
+
+
+# The households (and so applications) that take part in the matching: those staff imported
+# (no online status) and the online ones staff verified. Filter with
+# `household__online_status__in=SELECTED_STATUSES` (applications) or
+# `online_status__in=SELECTED_STATUSES` (households).
+SELECTED_STATUSES = ("", OnlineStatus.VERIFIED.value)
+
+
 class Household(models.Model):  # 世帯 (of one round)
     round = models.ForeignKey(AdmissionRound, on_delete=models.CASCADE,
                               related_name="households")
@@ -108,11 +142,41 @@ class Household(models.Model):  # 世帯 (of one round)
     branch_office = models.ForeignKey("core.BranchOffice", on_delete=models.PROTECT,
                                       null=True, blank=True, related_name="+")
     is_demo = models.BooleanField(_("demo record"), default=False)
+    # -- Online applications (取組7): a household a resident entered online; empty for the
+    # households staff import. Only imported and verified households take part in the
+    # matching (`IN_SELECTION`).
+    resident = models.ForeignKey("core.ResidentProfile", on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+")
+    online_status = models.CharField(_("online status"), max_length=20, blank=True,
+                                     choices=OnlineStatus.choices, default="")
+    # What the family claims (codes of the points table): {"parent1": code, "parent2": code
+    # or "", "adjustments": [codes]}; copied to every child's ApplicationPoints.
+    online_claims = models.JSONField(_("claims"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
 
     class Meta:
         ordering = ["round", "family_code"]
-        constraints = [models.UniqueConstraint(fields=["round", "family_code"],
-                                               name="childcare_household_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "family_code"],
+                                    name="childcare_household_unique"),
+            # One online application (household) per resident and round.
+            models.UniqueConstraint(fields=["round", "resident"],
+                                    condition=models.Q(resident__isnull=False),
+                                    name="childcare_household_one_online_per_resident"),
+        ]
+        permissions = [
+            ("verify_online_application",
+             _("Can verify online nursery applications or return them to the resident")),
+        ]
+
+    @property
+    def is_online(self) -> bool:
+        return bool(self.online_status)
 
     def __str__(self):
         return self.family_code
@@ -136,15 +200,22 @@ class Application(models.Model):  # 申込 (one child)
     basic_points = models.SmallIntegerField(_("basic points"), default=0)
     adjustment_points = models.SmallIntegerField(_("adjustment points"), default=0)
     score_breakdown = models.JSONField(_("score breakdown"), default=list, blank=True)
-    # A resident who applied online (later); staff imports leave it empty.
+    # A resident who applied online (its household has an `online_status`); imports leave
+    # it empty.
     resident = models.ForeignKey("core.ResidentProfile", on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="+")
     is_demo = models.BooleanField(_("demo record"), default=False)
 
     class Meta:
         ordering = ["round", "number"]
-        constraints = [models.UniqueConstraint(fields=["round", "number"],
-                                               name="childcare_application_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "number"],
+                                    name="childcare_application_unique"),
+            # Online: one application per child (name and date of birth) and round.
+            models.UniqueConstraint(fields=["round", "resident", "child_name", "date_of_birth"],
+                                    condition=models.Q(resident__isnull=False),
+                                    name="childcare_application_one_per_child"),
+        ]
         permissions = [
             ("view_all_applications", _("Can read the applications of every branch office")),
         ]

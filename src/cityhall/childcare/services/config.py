@@ -92,6 +92,15 @@ def round_save(*, round: AdmissionRound, actor) -> AdmissionRound:
     if round.admission_date.day != 1:
         raise ValidationFailed(_("The admission date must be the first day of a month."),
                                code="bad_date", field="admission_date")
+    # Online applications (取組7): both ends of the window, or neither.
+    opens, closes = round.applications_open_from, round.applications_close_at
+    if (opens is None) != (closes is None):
+        raise ValidationFailed(_("Give both the opening and the closing of online "
+                                 "applications, or neither."), code="bad_window",
+                               field="applications_close_at")
+    if opens is not None and closes <= opens:
+        raise ValidationFailed(_("Online applications must close after they open."),
+                               code="bad_window", field="applications_close_at")
     if round.pk:
         before = AdmissionRound.objects.get(pk=round.pk)
         if before.state not in (AdmissionRound.State.DRAFT, AdmissionRound.State.IMPORTED) \
@@ -110,5 +119,7 @@ def round_save(*, round: AdmissionRound, actor) -> AdmissionRound:
         audit_record(actor=actor, action="childcare.round.save", target=round,
                      details={"name": round.name, "admission_date": round.admission_date,
                               "points_table": round.points_table_id,
-                              "lottery_seed": round.lottery_seed})
+                              "lottery_seed": round.lottery_seed,
+                              "applications_open_from": round.applications_open_from,
+                              "applications_close_at": round.applications_close_at})
     return round

@@ -1,6 +1,7 @@
 """Importing a round's seats and applications from CSV (UTF-8 or Shift_JIS) or Excel (.xlsx)
 files (取組7). All or nothing: every row is checked first, and one bad row (named with its row
-and column) leaves the round as it was. A successful import replaces what the round had.
+and column) leaves the round as it was. A successful import replaces what the round had,
+except the residents' online applications (`services.online`), which stay.
 
 The column layouts are `CAPACITY_COLUMNS` and `APPLICATION_COLUMNS`; `*_template()` gives an
 empty file with the header row to fill in."""
@@ -217,6 +218,18 @@ def _date(text: str) -> datetime.date | None:
         return None
 
 
+def birth_date_error(born: datetime.date, admission_date: datetime.date) -> str | None:
+    """Why a child born on `born` cannot apply for admission on `admission_date` (born after
+    it, or past nursery age on 1 April), or None. The rule of the import and of the online
+    application."""
+    if born > admission_date:
+        return _("The child is born after the admission date.")
+    age = age_class(born, admission_date)
+    if age not in AGE_CLASSES:
+        return _("The child is past nursery age (%(age)d on 1 April).") % {"age": age}
+    return None
+
+
 def _flag(sheet, number, column, text) -> bool:
     word = _norm(text).lower()
     if word in TRUE_WORDS:
@@ -259,29 +272,47 @@ HOUSEHOLD_FIELD_COLUMNS = {"sibling_rule": "兄弟姉妹ルール", "resident_ta
                            "branch_office": "支所コード"}
 
 
-def _points(sheet, number, row, items) -> list[tuple[int | None, PointsItem]]:
-    chosen = []
-    for parent, column in ((1, "保護者1"), (2, "保護者2")):
-        code = _norm(sheet.get(row, column))
+def points_chosen(items: dict[str, PointsItem], parent1: str, parent2: str,
+                  adjustments: list[str]) -> tuple[list[tuple[int | None, PointsItem]],
+                                                    list[tuple[str, str]]]:
+    """The points items a family claims, by their codes in the points table (`items`: code →
+    item): each parent's situation (基準指数; parent 1 required) and the adjustments (調整指数).
+    Returns the (parent, item) pairs `priority.score_of` scores, and the errors as (slot,
+    message) with slot "parent1", "parent2" or "adjustments". The rules of the import and of
+    the online application."""
+    chosen, errors = [], []
+    for parent, code in ((1, parent1), (2, parent2)):
         if not code:
             if parent == 1:
-                sheet.error(number, column, _("The situation of parent 1 is missing."))
+                errors.append(("parent1", _("The situation of parent 1 is missing.")))
             continue
         item = items.get(code)
         if item is None or item.kind != PointsItem.Kind.BASIC:
-            sheet.error(number, column, _("“%(code)s” is not a parent's situation of the "
-                                          "points table.") % {"code": code})
+            errors.append((f"parent{parent}", _("“%(code)s” is not a parent's situation of "
+                                                 "the points table.") % {"code": code}))
         else:
             chosen.append((parent, item))
-    for code in CODE_SEPARATORS.split(_norm(sheet.get(row, "調整項目"))):
+    for code in adjustments:
         if not code:
             continue
         item = items.get(code)
         if item is None or item.kind != PointsItem.Kind.ADJUSTMENT:
-            sheet.error(number, "調整項目", _("“%(code)s” is not an adjustment of the points "
-                                           "table.") % {"code": code})
+            errors.append(("adjustments", _("“%(code)s” is not an adjustment of the points "
+                                            "table.") % {"code": code}))
         else:
             chosen.append((None, item))
+    return chosen, errors
+
+
+POINTS_COLUMNS = {"parent1": "保護者1", "parent2": "保護者2", "adjustments": "調整項目"}
+
+
+def _points(sheet, number, row, items) -> list[tuple[int | None, PointsItem]]:
+    chosen, errors = points_chosen(
+        items, _norm(sheet.get(row, "保護者1")), _norm(sheet.get(row, "保護者2")),
+        CODE_SEPARATORS.split(_norm(sheet.get(row, "調整項目"))))
+    for slot, message in errors:
+        sheet.error(number, POINTS_COLUMNS[slot], message)
     return chosen
 
 
@@ -315,7 +346,7 @@ def _wishes(sheet, number, row, nurseries, current) -> list[Nursery]:
 
 def applications_import(*, round: AdmissionRound, raw: bytes, filename: str = "",
                         actor) -> int:
-    """Replace the round's households and applications with those of a file in
+    """Replace the round's imported households and applications with those of a file in
     `APPLICATION_COLUMNS` (one row per child; the children of one household share a 世帯番号
     and repeat the household's columns). Returns the number of applications imported."""
     if not can(actor, IMPORT_PERMISSION):
@@ -328,9 +359,18 @@ def applications_import(*, round: AdmissionRound, raw: bytes, filename: str = ""
     households: dict[str, tuple[int, dict]] = {}
     members: dict[str, list[int]] = {}
     numbers: dict[str, int] = {}
+    # Online applications stay: their numbers cannot be reused.
+    online = Household.objects.filter(round=round).exclude(online_status="")
+    online_families = set(online.values_list("family_code", flat=True))
+    online_numbers = set(Application.objects.filter(household__in=online)
+                         .values_list("number", flat=True))
     parsed = []
     for number, row in sheet.rows:
         application_number = _norm(sheet.get(row, "申込番号"))
+        if application_number in online_numbers:
+            sheet.error(number, "申込番号", _("The number is used by an online application."))
+        if _norm(sheet.get(row, "世帯番号")) in online_families:
+            sheet.error(number, "世帯番号", _("The number is used by an online application."))
         if not application_number:
             sheet.error(number, "申込番号", _("The application number is missing."))
         elif application_number in numbers:
@@ -360,13 +400,12 @@ def applications_import(*, round: AdmissionRound, raw: bytes, filename: str = ""
         if born is None:
             sheet.error(number, "生年月日", _("“%(value)s” is not a date: write it as "
                                           "2025-04-01.") % {"value": birth_text})
-        elif born > round.admission_date:
-            sheet.error(number, "生年月日", _("The child is born after the admission date."))
         else:
-            age = age_class(born, round.admission_date)
-            if age not in AGE_CLASSES:
-                sheet.error(number, "生年月日", _("The child is past nursery age (%(age)d on 1 "
-                                              "April).") % {"age": age})
+            problem = birth_date_error(born, round.admission_date)
+            if problem:
+                sheet.error(number, "生年月日", problem)
+            else:
+                age = age_class(born, round.admission_date)
         current_code = _norm(sheet.get(row, "在園施設コード"))
         current = nurseries.get(current_code) if current_code else None
         if current_code and current is None:
@@ -389,7 +428,8 @@ def applications_import(*, round: AdmissionRound, raw: bytes, filename: str = ""
 def _store_applications(round_, actor, households, parsed) -> int:
     with transaction.atomic():
         locked = _locked_round(round_, actor)
-        locked.households.all().delete()  # cascades to applications, wishes and points
+        # Cascades to applications, wishes and points; online applications stay.
+        locked.households.filter(online_status="").delete()
         created = Household.objects.bulk_create([
             Household(round=locked, family_code=family, **fields)
             for family, (_row, fields) in households.items()])

@@ -14,7 +14,14 @@ from cityhall.core.errors import PermissionDeniedError, ValidationFailed
 from cityhall.core.permissions import can
 
 from ..matching import model as m
-from ..models import AdmissionRound, Application, MatchingRun, Nursery, Placement
+from ..models import (
+    SELECTED_STATUSES,
+    AdmissionRound,
+    Application,
+    MatchingRun,
+    Nursery,
+    Placement,
+)
 from .priority import priority_key, tie_break_rules_of
 
 RUN_PERMISSION = "childcare.run_matching"
@@ -30,7 +37,9 @@ def check_open(round_: AdmissionRound) -> None:
 
 
 def _applications(round_: AdmissionRound):
-    return (Application.objects.filter(round=round_)
+    # Online applications take part once staff verified them (docs: "Online applications").
+    return (Application.objects.filter(round=round_,
+                                       household__online_status__in=SELECTED_STATUSES)
             .select_related("household", "current_nursery", "round")
             .prefetch_related("wishes__nursery", "household__applications")
             .order_by("pk"))
@@ -41,7 +50,8 @@ def instance_for_round(round_: AdmissionRound) -> m.Instance:
     named by an application (as a wish or as the current nursery), in code order, with its
     seats per age class and its shared pools. Children: in application order, with their
     priority from the points table's tie-break rules. Families: one per household, children
-    eldest first."""
+    eldest first. Online applications are in once staff verified them; drafts, unchecked and
+    returned ones are not."""
     rules = tie_break_rules_of(round_)
     applications = list(_applications(round_))
     seats: dict[str, dict[int, int]] = {}
@@ -72,7 +82,8 @@ def instance_for_round(round_: AdmissionRound) -> m.Instance:
                    pools=tuple(pools.get(code, ())))
         for code in sorted(names))
     families = []
-    for household in round_.households.order_by("family_code").prefetch_related(
+    for household in round_.households.filter(
+            online_status__in=SELECTED_STATUSES).order_by("family_code").prefetch_related(
             "applications"):
         members = sorted(household.applications.all(),
                          key=lambda application: (application.date_of_birth, application.pk))
@@ -109,7 +120,9 @@ def round_result_store(*, round: AdmissionRound, result: m.Result, actor,
             raise ValidationFailed(_("The result does not name exactly the applications of "
                                      "this round."), code="bad_result")
         applications = {str(application.pk): application for application in
-                        Application.objects.filter(round=locked).select_related(
+                        Application.objects.filter(
+                            round=locked, household__online_status__in=SELECTED_STATUSES)
+                        .select_related(
                             "current_nursery", "household")}
         if set(result.assignment) != set(applications):
             raise ValidationFailed(_("The result does not name exactly the applications of "

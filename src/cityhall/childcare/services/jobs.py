@@ -40,8 +40,9 @@ from cityhall.core.errors import CityhallError, PermissionDeniedError, Validatio
 from cityhall.core.permissions import can
 
 from ..matching.solve import solve
-from ..models import AdmissionRound, Application, MatchingRun
+from ..models import SELECTED_STATUSES, AdmissionRound, Application, MatchingRun
 from .instance import RUN_PERMISSION, check_open, instance_for_round, round_result_store
+from .online import online_run_check
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +104,9 @@ def matching_run_request(*, round: AdmissionRound, actor, time_limit: float | No
     with transaction.atomic():
         locked = AdmissionRound.objects.select_for_update().get(pk=round.pk)
         check_open(locked)
-        if not Application.objects.filter(round=locked).exists():
+        online_run_check(locked)  # online applications closed and checked (services.online)
+        if not Application.objects.filter(
+                round=locked, household__online_status__in=SELECTED_STATUSES).exists():
             raise ValidationFailed(_("This round has no applications yet: import them "
                                      "first."), code="no_applications")
         if active_run(locked) is not None:

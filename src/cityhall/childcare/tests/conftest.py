@@ -7,3 +7,6 @@ from .admission_fixtures import (  # noqa: F401 - fixtures
     officer,
     points_table,
 )
+
+# -- Online applications (取組7) --
+from .online_fixtures import open_round  # noqa: F401 - fixtures

@@ -20,6 +20,7 @@ from ..permissions import access_application
 from ..services import runs
 from ..services.instance import instance_for_round
 from ..services.priority import tie_break_rules_of
+from .online_staff import online_application_context
 from .text import reason_text
 
 VIEW = "childcare.view_application"
@@ -97,7 +98,9 @@ def _context(request, application, form=None, error=None, household_form=None,
             "error": error,
             "siblings": application.household.applications.exclude(pk=application.pk)
             .order_by("number"),
-            "rule_label": RULE_LABELS.get(application.household.sibling_rule, "")}
+            "rule_label": RULE_LABELS.get(application.household.sibling_rule, ""),
+            # Online applications (取組7): the document check or the return.
+            "online": online_application_context(request, application)}
 
 
 @never_cache

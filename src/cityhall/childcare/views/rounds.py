@@ -4,7 +4,7 @@ link without JavaScript; with htmx, the status is polled until the run ends)."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,10 +15,11 @@ from cityhall.core.errors import CityhallError, NotFoundError
 from cityhall.core.permissions import can, staff_permission_required
 
 from ..forms import ImportForm, PlacementFilterForm
-from ..models import AdmissionRound, Nursery, Placement
+from ..models import SELECTED_STATUSES, AdmissionRound, Nursery, Placement
 from ..permissions import applications_visible_to
 from ..services import imports, jobs, runs
 from ..services.tables import ImportFailed
+from .online_staff import online_round_context
 
 VIEW_ROUND = "childcare.view_admissionround"
 IMPORT = "childcare.import_round"
@@ -39,7 +40,9 @@ def _round(round_id) -> AdmissionRound:
 @staff_permission_required(VIEW_ROUND)
 def round_list(request):
     rows = []
-    for round_ in AdmissionRound.objects.annotate(application_count=Count("applications")):
+    for round_ in AdmissionRound.objects.annotate(application_count=Count(
+            "applications", filter=Q(
+                applications__household__online_status__in=SELECTED_STATUSES))):
         active = jobs.active_run(round_)
         rows.append({"round": round_, "run": runs.latest_run(round_),
                      "active": active.get_state_display() if active else ""})
@@ -49,7 +52,9 @@ def round_list(request):
 def _figures(round_, run) -> dict:
     seats = round_.capacities.aggregate(total=Sum("seats"))["total"] or 0
     pooled = round_.seat_pools.aggregate(total=Sum("seats"))["total"] or 0
-    return {"applications": round_.applications.count(), "seats": seats, "pooled": pooled,
+    applications = round_.applications.filter(
+        household__online_status__in=SELECTED_STATUSES).count()  # online: once checked
+    return {"applications": applications, "seats": seats, "pooled": pooled,
             "run": run, "blocking": len(run.blocking_coalitions) if run else None,
             "overridden": (Placement.objects.filter(run=run, overridden_at__isnull=False)
                            .count() if run else 0)}
@@ -108,6 +113,7 @@ def _round_context(request, round_, **extra) -> dict:
         "applications_form": ImportForm(prefix="applications"),
         "import_errors": [], "import_kind": None,
     }
+    context["online"] = online_round_context(request, round_)  # online applications
     context.update(extra)
     return context
 
