@@ -126,7 +126,7 @@ def _database_snapshot():
                     data = b"".join(bytes(chunk) for chunk in cp)
                 # An empty table needs no COPY back (-1: the driver did not say).
                 tables[table] = None if cursor.cursor.rowcount == 0 else data
-            cursor.execute("SELECT sequencename, last_value FROM pg_sequences"
+            cursor.execute("SELECT sequencename, last_value, start_value FROM pg_sequences"
                            " WHERE schemaname = current_schema()")
             sequences = cursor.fetchall()
         return tables, sequences
@@ -141,19 +141,33 @@ def _database_restore(snapshot) -> None:
     else:
         tables, sequences = snapshot
         with transaction.atomic(), connection.cursor() as cursor:
+            # Only the tables that hold rows are emptied: TRUNCATE costs about the same for an
+            # empty table, and after the previous test's flush most are empty (all ~200 take
+            # seconds, the few non-empty ones a fraction). CASCADE adds the tables that refer
+            # to them. Row triggers do not fire on TRUNCATE; the audit log's append-only
+            # trigger refuses UPDATE and DELETE, not INSERT.
+            # Names from introspection, quoted.
+            probe = " UNION ALL ".join(
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {_quote(table)})"  # noqa: S608
+                for table in tables)
+            cursor.execute(probe, list(tables))
+            filled = [table for (table,) in cursor.fetchall()]
+            if filled:
+                cursor.execute("TRUNCATE " + ", ".join(_quote(table) for table in filled)
+                               + " CASCADE")
             # Django's foreign keys are DEFERRABLE INITIALLY DEFERRED: checked at commit, when
-            # every table is back. Row triggers do not fire on TRUNCATE; the audit log's
-            # append-only trigger refuses UPDATE and DELETE, not INSERT.
-            cursor.execute("TRUNCATE " + ", ".join(_quote(table) for table in tables)
-                           + " RESTART IDENTITY CASCADE")
+            # every table is back.
             for table, data in tables.items():
                 if data is not None:
                     with cursor.cursor.copy(
                             f"COPY {_quote(table)} FROM STDIN (FORMAT binary)") as cp:
                         cp.write(data)
-            for name, last_value in sequences:
-                if last_value is not None:
-                    cursor.execute("SELECT setval(%s, %s, true)", [_quote(name), last_value])
+            if sequences:  # one statement: ~200 sequences
+                cursor.execute("SELECT " + ", ".join(["setval(%s, %s, %s)"] * len(sequences)),
+                               [value for name, last_value, start_value in sequences
+                                for value in (_quote(name),
+                                              start_value if last_value is None else last_value,
+                                              last_value is not None)])
     # Process caches that hold primary keys of rows that were just replaced.
     from django.contrib.contenttypes.models import ContentType
 
