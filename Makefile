@@ -2,13 +2,16 @@
 #   make run   - install, migrate the embedded SQLite database, load the Minato demo data and
 #                start the portal (web + worker) at http://127.0.0.1:8000
 #   make test  - lint, check the import rules and run the whole test suite on SQLite and,
-#                when reachable, PostgreSQL and Redis
+#                when reachable, PostgreSQL and Redis (the two runs side by side)
 
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 MANAGE := $(UV) run --frozen python manage.py
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/cityhall
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
+# The SQLite run has a Redis database of its own: both runs go at once under `make test`, and
+# the RQ tests empty their database before and after each test.
+SQLITE_REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
 
 .PHONY: run test install pdf-deps lint test-deps test-sqlite test-postgres messages static bench bench-deps
 
@@ -62,7 +65,7 @@ test-deps:
 	  echo "chromium could not be installed: the browser tests will be skipped"
 
 test-sqlite: install test-deps
-	$(UV) run --frozen pytest -q
+	REDIS_TEST_URL=$(SQLITE_REDIS_TEST_URL) $(UV) run --frozen pytest -q
 
 test-postgres: install test-deps
 	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null || $(UV) run --frozen python -c "import psycopg; psycopg.connect('$(POSTGRES_URL)'.replace('/cityhall','/postgres')).close()" 2>/dev/null; then \
@@ -70,7 +73,14 @@ test-postgres: install test-deps
 	else echo "PostgreSQL is not reachable at 127.0.0.1:5432: skipping the PostgreSQL run"; \
 	  [ -z "$$CI" ] || exit 1; fi
 
-test: lint test-sqlite test-postgres
+# The SQLite and the PostgreSQL runs do not collide (each has its own test database, named
+# after its process, its own Redis database, its own live server on a free port) and each
+# mostly keeps one core busy, so `make test` runs them side by side: on two cores the suite
+# takes about as long as the slower run instead of the sum of both. --output-sync prints each
+# run's output in one piece when it ends; `make test-sqlite` / `make test-postgres` run one.
+test: lint test-deps
+	@echo "running the SQLite and the PostgreSQL test suites side by side (each prints when done)"
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 messages: install
 	cd src/cityhall && DJANGO_SETTINGS_MODULE=cityhall.settings PYTHONPATH=.. \

@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run from a
@@ -60,8 +59,9 @@ def browser():
 
 
 @pytest.fixture
-def demo_site(transactional_db, live_server):
-    call_command("load_minato_demo", verbosity=0)
+def demo_site(minato_demo, live_server):
+    """The live server with the Minato demo data (loaded once, restored for each test: see
+    `minato_demo` in the root conftest)."""
     return live_server
 
 

@@ -9,7 +9,6 @@ import os
 
 import pytest
 from allauth.mfa.models import Authenticator
-from django.core.management import call_command
 
 from cityhall.core import demo
 from cityhall.core.models import User
@@ -21,8 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def site(transactional_db, live_server):
-    call_command("load_minato_demo", verbosity=0)
+def site(minato_demo, live_server):
     return live_server
 
 
