@@ -2,14 +2,14 @@
 #   make run   - install, migrate the embedded SQLite database, load the Minato demo data and
 #                start the portal (web + worker) at http://127.0.0.1:8000
 #   make test  - lint, check the import rules and run the whole test suite on SQLite and,
-#                when reachable, PostgreSQL and Redis (the two runs side by side)
+#                when reachable, PostgreSQL and Redis
 
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 MANAGE := $(UV) run --frozen python manage.py
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/cityhall
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
-# The SQLite run has a Redis database of its own: both runs go at once under `make test`, and
+# The SQLite run has a Redis database of its own, so that both runs may go at once (make -j2):
 # the RQ tests empty their database before and after each test.
 SQLITE_REDIS_TEST_URL ?= redis://127.0.0.1:6379/14
 
@@ -73,14 +73,10 @@ test-postgres: install test-deps
 	else echo "PostgreSQL is not reachable at 127.0.0.1:5432: skipping the PostgreSQL run"; \
 	  [ -z "$$CI" ] || exit 1; fi
 
-# The SQLite and the PostgreSQL runs do not collide (each has its own test database, named
-# after its process, its own Redis database, its own live server on a free port) and each
-# mostly keeps one core busy, so `make test` runs them side by side: on two cores the suite
-# takes about as long as the slower run instead of the sum of both. --output-sync prints each
-# run's output in one piece when it ends; `make test-sqlite` / `make test-postgres` run one.
-test: lint test-deps
-	@echo "running the SQLite and the PostgreSQL test suites side by side (each prints when done)"
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+# The two runs go one after the other: side by side they would double the load of a 2-core CI
+# machine, and browser waits and the engine's wall-clock search steps would then depend on
+# what else runs. `make -j2 test-sqlite test-postgres` runs them at once where cores allow.
+test: lint test-sqlite test-postgres
 
 messages: install
 	cd src/cityhall && DJANGO_SETTINGS_MODULE=cityhall.settings PYTHONPATH=.. \
