@@ -16,6 +16,14 @@ ADMISSIONS_OFFICER_PERMISSIONS = [
     "childcare.change_tiebreakrule",
 ]
 
+# -- Immunisation records (取組23, imm-parents) --
+# みなと保健所 健康推進課 (予防接種担当): every child's record, the coverage figures, and doses
+# from the 予防接種台帳.
+IMMUNISATION_OFFICER_PERMISSIONS = [
+    "childcare.view_childprofile", "childcare.view_all_children", "childcare.view_coverage",
+    "childcare.view_doserecord", "childcare.add_doserecord",
+]
+
 
 class ChildcareConfig(AppConfig):
     name = "cityhall.childcare"
@@ -40,3 +48,15 @@ class ChildcareConfig(AppConfig):
             url_name="childcare:rounds", audience="staff",
             permission="childcare.run_matching", order=50))
         register_demo_loader("childcare.admissions", admissions_demo_load)
+
+        # -- Immunisation records and the personal plan (取組23, imm-parents) --
+        from .demo import immunisation_demo_load
+
+        register_role_permissions("immunisation_officer", IMMUNISATION_OFFICER_PERMISSIONS)
+        register_portal_link(PortalLink(
+            key="childcare.immunisation", title=_("My children's immunisations (予防接種)"),
+            description=_("Keep the vaccinations from the maternal and child health handbook "
+                          "and see each child's plan: what is due, until when it is free, "
+                          "and what to do after a missed dose."),
+            url_name="childcare:children", audience="resident", order=60))
+        register_demo_loader("childcare.immunisation", immunisation_demo_load)

@@ -7,3 +7,6 @@ from .admission_fixtures import (  # noqa: F401 - fixtures
     officer,
     points_table,
 )
+
+# -- Immunisation records (取組23, imm-parents) --
+from .immunisation_fixtures import infant, mika, yobou  # noqa: F401 - fixtures
