@@ -101,7 +101,7 @@ def test_the_plan_page_says_everything_in_words(client, mika, child, today):
                                  new_date=today + days(7))
     text = get(client, reverse("childcare:child", args=[child.pk])).content.decode()
     for words in ("Hepatitis B", "5-in-1 (DPT-IPV-Hib)", "Overdue, still free", "Due now",
-                  "Upcoming", "Complete", "Primary dose 3", "Booster", "Earliest valid date",
+                  "Not due yet", "Complete", "Primary dose 3", "Booster", "Earliest valid date",
                   "Recommended period", "Free (routine) until", "Later doses",
                   "Planned date", "Missed it, or postponed?", "Rotarix",
                   "Pneumococcal conjugate (PCV): dose 2"):

@@ -30,7 +30,7 @@ SERIES_NAMES = {
 STATUS_NAMES = {
     "complete": gettext_lazy("Complete"),
     "due": gettext_lazy("Due now"),
-    "upcoming": gettext_lazy("Upcoming"),
+    "upcoming": gettext_lazy("Not due yet"),
     "overdue": gettext_lazy("Overdue, still free"),
     "expired": gettext_lazy("Free period ended"),
     "invalid_dose": gettext_lazy("A dose does not count"),
