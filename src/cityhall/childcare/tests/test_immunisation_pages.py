@@ -245,6 +245,7 @@ def test_reschedule_refusals_are_shown_on_the_plan_and_change_nothing(client, mi
     response = client.post(reverse("childcare:plan_reschedule", args=[child.pk, "rota"]),
                            {"rota-what": "missed"})
     assert response.status_code == 400  # rotavirus is complete
+    assert "There is no publicly funded dose left to plan" in response.content.decode()
     assert client.post(reverse("childcare:plan_reschedule", args=[child.pk, "nope"]),
                        {"nope-what": "missed"}).status_code == 404
     assert list(DoseAppointment.objects.values()) == before

@@ -164,6 +164,10 @@ def plan_reschedule(request, child_id, series):
             return redirect(f"{_child_url(child)}#series-{series}")
     context = _plan_context(child, forms={series: form})
     context["open_series"] = series
+    if not any(row["code"] == series and row.get("form") for row in context["series"]):
+        # No form for this vaccine on the page (complete, or not in the plan): say it on top.
+        context["reschedule_errors"] = [str(error) for errors in form.errors.values()
+                                        for error in errors]
     return render(request, "childcare/children/plan.html", context, status=400)
 
 

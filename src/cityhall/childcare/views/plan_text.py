@@ -190,20 +190,22 @@ def warning_text(warning) -> str:
 # -- the plan as rows --------------------------------------------------------------------------
 
 def _dose_verdicts(plan) -> dict:
-    """(vaccine, date, product) → the series results of that dose."""
-    verdicts = defaultdict(list)
+    """(vaccine, date, product) → {series: [its results for such a dose, in order]}."""
+    verdicts = defaultdict(lambda: defaultdict(list))
     for code, series in plan.series.items():
         for result in series.doses:
-            verdicts[(result.vaccine, result.date, result.product)].append((code, result))
+            verdicts[(result.vaccine, result.date, result.product)][code].append(result)
     return verdicts
 
 
 def dose_rows(doses, plan) -> list[dict]:
-    """The dose history, each with what it counts as or why it does not count."""
+    """The dose history, each with what it counts as or why it does not count (two identical
+    entries take the series' verdicts in turn: the second is the same-day duplicate)."""
     verdicts = _dose_verdicts(plan)
     rows = []
     for dose in doses:
-        results = verdicts.get((dose.vaccine, dose.given_on, dose.product or None), [])
+        by_series = verdicts.get((dose.vaccine, dose.given_on, dose.product or None), {})
+        results = [(code, queue.pop(0)) for code, queue in by_series.items() if queue]
         counts = [_("%(series)s: dose %(number)s") % {"series": series_name(code),
                                                       "number": result.number}
                   for code, result in results if result.valid]
