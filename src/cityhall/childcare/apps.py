@@ -18,6 +18,14 @@ ADMISSIONS_OFFICER_PERMISSIONS = [
 # -- Online applications (取組7): 保育課 checks the documents of residents' applications --
 ADMISSIONS_OFFICER_PERMISSIONS += ["childcare.verify_online_application"]
 
+# -- Immunisation records (取組23, imm-parents) --
+# みなと保健所 健康推進課 (予防接種担当): every child's record, the coverage figures, and doses
+# from the 予防接種台帳.
+IMMUNISATION_OFFICER_PERMISSIONS = [
+    "childcare.view_childprofile", "childcare.view_all_children", "childcare.view_coverage",
+    "childcare.view_doserecord", "childcare.add_doserecord",
+]
+
 
 class ChildcareConfig(AppConfig):
     name = "cityhall.childcare"
@@ -56,3 +64,15 @@ class ChildcareConfig(AppConfig):
             description=_("Apply online for a licensed nursery, follow your application and "
                           "see the result."),
             url_name="childcare:apply", order=52))
+
+        # -- Immunisation records and the personal plan (取組23, imm-parents) --
+        from .demo import immunisation_demo_load
+
+        register_role_permissions("immunisation_officer", IMMUNISATION_OFFICER_PERMISSIONS)
+        register_portal_link(PortalLink(
+            key="childcare.immunisation", title=_("My children's immunisations (予防接種)"),
+            description=_("Keep the vaccinations from the maternal and child health handbook "
+                          "and see each child's plan: what is due, until when it is free, "
+                          "and what to do after a missed dose."),
+            url_name="childcare:children", audience="resident", order=60))
+        register_demo_loader("childcare.immunisation", immunisation_demo_load)

@@ -1,6 +1,6 @@
-"""The demo of nursery admission (取組7), loaded by `load_minato_demo`: 20 nurseries, a points
-table with its tie-break rules, and one admission round (2027年4月入所 一次) with about 200
-applications, some from sibling households and some transfers (転園).
+"""The demo of childcare, loaded by `load_minato_demo`. Nursery admission (取組7): 20
+nurseries, a points table with its tie-break rules, and one admission round (2027年4月入所
+一次) with about 200 applications, some from sibling households and some transfers (転園).
 
 ALL OF IT IS INVENTED and marked `is_demo`. The nurseries are named after Minato's towns
 with "（デモ）": the repository holds no list of Minato's real nurseries. The points table
@@ -9,6 +9,7 @@ adjustments of a few points, a tie-break order of ひとり親, 生活保護, �
 住民税所得割額, lottery) but its numbers are not Minato's: Minato's current table could not be
 confirmed (reference notes §1.4: only secondary summaries were found). The applications are
 imported through the same CSV import as a real round, by the demo 保育課 officer.
+Immunisation (取組23): a guardian's two children with their doses (`immunisation_demo_load`).
 """
 
 import datetime
@@ -16,6 +17,7 @@ import random
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from cityhall.core.demo import STAFF
 from cityhall.core.models import Facility, Municipality, Town
@@ -194,3 +196,59 @@ def admissions_demo_load() -> str:
         Household.objects.filter(round=round_).update(is_demo=True)
         Application.objects.filter(round=round_).update(is_demo=True)
     return f"{len(nurseries)} demo nurseries, 1 demo admission round with {count} applications"
+
+
+# -- Immunisation records (取組23, imm-parents) -------------------------------------------------
+# The demo guardian 芝浦 美香 (core.demo RESIDENTS["mika"], 港南4丁目) keeps two children's
+# records. ALL INVENTED and marked is_demo. Dates are relative to the day the demo is loaded so
+# that the plan always shows the same situations: the infant is mid-series with the third 5種混合
+# dose overdue (still free) and the third 肺炎球菌 dose planned in a week; the elder child has
+# the infant series complete, the 日本脳炎 1期追加 overdue and MR 2期 near (its 年長 year).
+
+INFANT = ("芝浦 ひなた（デモ）", "シバウラ ヒナタ", "F", 160)  # name, kana, sex, age in days
+ELDER = ("芝浦 そら（デモ）", "シバウラ ソラ", "M", 5 * 365 + 200)
+# (vaccine, product, days after birth)
+INFANT_DOSES = [
+    ("hepb", "", 62), ("rota", "rota1", 62), ("dpt_ipv_hib", "", 62), ("pcv", "pcv20", 62),
+    ("hepb", "", 90), ("rota", "rota1", 90), ("dpt_ipv_hib", "", 90), ("pcv", "pcv20", 90),
+]
+ELDER_DOSES = [
+    ("hepb", "", 65), ("hepb", "", 95), ("hepb", "", 215),
+    ("rota", "rota5", 65), ("rota", "rota5", 95), ("rota", "rota5", 125),
+    ("dpt_ipv", "", 95), ("dpt_ipv", "", 125), ("dpt_ipv", "", 155), ("dpt_ipv", "", 555),
+    ("hib", "", 65), ("hib", "", 95), ("hib", "", 125), ("hib", "", 375),
+    ("pcv", "pcv13", 65), ("pcv", "pcv13", 95), ("pcv", "pcv13", 125), ("pcv", "pcv13", 375),
+    ("bcg", "", 155), ("mr", "", 375), ("varicella", "", 375), ("varicella", "", 575),
+    ("je", "", 1100), ("je", "", 1110),
+]
+DEMO_CLINIC = "港南こどもクリニック（デモ）"
+
+
+def immunisation_demo_load() -> str:
+    from cityhall.core.demo import RESIDENTS
+
+    from .models import ChildProfile
+    from .services import immunisation
+
+    user = get_user_model().objects.filter(email=RESIDENTS["mika"].email).first()
+    if user is None or not hasattr(user, "resident_profile"):
+        return "immunisation demo skipped: the demo guardian is missing"
+    if ChildProfile.objects.filter(guardian=user.resident_profile, is_demo=True).exists():
+        return "immunisation demo already loaded"
+    today = timezone.localdate()
+    with transaction.atomic():
+        children = []
+        for (name, kana, sex, age), doses in ((INFANT, INFANT_DOSES),
+                                              (ELDER, ELDER_DOSES)):
+            born = today - datetime.timedelta(days=age)
+            child = immunisation.child_add(actor=user, name=name, name_kana=kana, sex=sex,
+                                           date_of_birth=born, today=today)
+            for vaccine, product, after in doses:
+                immunisation.dose_add(child=child, actor=user, vaccine=vaccine,
+                                      product=product, clinic=DEMO_CLINIC, today=today,
+                                      given_on=born + datetime.timedelta(days=after))
+            children.append(child)
+        ChildProfile.objects.filter(pk__in=[c.pk for c in children]).update(is_demo=True)
+        immunisation.plan_reschedule(child=children[0], actor=user, series="pcv",
+                                     new_date=today + datetime.timedelta(days=7), today=today)
+    return "2 demo children with their immunisation records"

@@ -66,3 +66,85 @@ class HouseholdOverrideForm(forms.Form):
         self.fields["nursery"].choices = [(nursery.code, f"{nursery.code} {nursery.name}")
                                           for nursery in nurseries] + [
             (NONE, _("Not admitted"))]
+
+
+# -- The guardian's immunisation pages (取組23, imm-parents) -------------------------------------
+# The forms check the shape of the input; the rules (dates, products) are the services'.
+
+class _ServiceErrors:
+    def add_service_error(self, error) -> None:
+        """Show a service's refusal on the field it names, or above the form."""
+        if error.field and error.field in self.fields:
+            self.add_error(error.field, str(error.message))
+        else:
+            self.add_error(None, str(error.message))
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ChildForm(_ServiceErrors, forms.Form):
+    name = forms.CharField(label=_("Child's name"), max_length=100,
+                           widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    name_kana = forms.CharField(label=_("Child's name in kana"), max_length=100,
+                                required=False,
+                                help_text=_("Optional, for example ミナト ハナ."))
+    date_of_birth = forms.DateField(label=_("Date of birth"), widget=_DateInput(),
+                                    help_text=_("For example 2026-04-15."))
+    sex = forms.ChoiceField(label=_("Sex"), required=False, widget=forms.RadioSelect,
+                            help_text=_("Used only to plan the HPV vaccine."))
+    reminders = forms.BooleanField(
+        label=_("Send me reminders"), required=False, initial=True,
+        help_text=_("Tell me when a dose becomes due and before the free period ends."))
+
+    def __init__(self, *args, **kwargs):
+        from .models import ChildProfile
+
+        super().__init__(*args, **kwargs)
+        self.fields["sex"].choices = [
+            (ChildProfile.Sex.FEMALE, _("Girl")), (ChildProfile.Sex.MALE, _("Boy")),
+            (ChildProfile.Sex.UNSPECIFIED, _("I would rather not say"))]
+
+
+class DoseForm(_ServiceErrors, forms.Form):
+    vaccine = forms.ChoiceField(label=_("Vaccine"))
+    product = forms.ChoiceField(
+        label=_("Product"), required=False,
+        help_text=_("Needed for rotavirus, pneumococcal and HPV vaccines: the product name is "
+                    "on the sticker in the handbook. Leave it empty for other vaccines."))
+    given_on = forms.DateField(label=_("Date given"), widget=_DateInput())
+    clinic = forms.CharField(label=_("Clinic"), max_length=200, required=False)
+    lot_number = forms.CharField(label=_("Lot number"), max_length=40, required=False,
+                                 help_text=_("Optional, from the sticker in the handbook."))
+
+    def __init__(self, *args, **kwargs):
+        from .models import Vaccine
+        from .models.immunisation import VACCINE_PRODUCTS
+
+        super().__init__(*args, **kwargs)
+        self.fields["vaccine"].choices = [("", _("Choose the vaccine")), *Vaccine.choices]
+        self.fields["product"].choices = [("", _("No product (other vaccines)"))] + [
+            (str(Vaccine(vaccine).label), [(p.value, p.label) for p in products])
+            for vaccine, products in VACCINE_PRODUCTS.items()]
+
+
+class RescheduleForm(_ServiceErrors, forms.Form):
+    MISSED = "missed"
+    NEW_DATE = "new_date"
+
+    what = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect, choices=[
+        (MISSED, _("I missed it: plan it again from today")),
+        (NEW_DATE, _("It is postponed to a new date"))], initial=NEW_DATE)
+    new_date = forms.DateField(label=_("New date"), required=False, widget=_DateInput(),
+                               help_text=_("Only for a postponed dose."))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("what") == self.NEW_DATE and not cleaned.get("new_date") \
+                and "new_date" not in self.errors:
+            self.add_error("new_date", _("Please enter the new date."))
+        return cleaned

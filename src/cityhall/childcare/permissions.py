@@ -116,3 +116,20 @@ def access_child(user, child_id, *, purpose: str):
     with transaction.atomic():
         audit_record(actor=user, action="childcare.child.read", target=child, purpose=purpose)
     return child
+
+
+# -- The guardian's own pages (取組23, imm-parents) ---------------------------------------------
+
+def own_child(user, child_id):
+    """The child if `user` is its guardian, else "not found" for everyone (staff included:
+    staff read a child through `access_child`, on the staff pages, with a purpose). A
+    guardian reading their own child is not audited."""
+    from .models import ChildProfile
+
+    if user is None or not user.is_authenticated:
+        raise NotFoundError()
+    try:
+        return ChildProfile.objects.select_related("guardian__town", "branch_office").get(
+            pk=int(child_id), guardian__user_id=user.pk)
+    except (ChildProfile.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFoundError() from None

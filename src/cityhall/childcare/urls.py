@@ -1,5 +1,6 @@
-"""Pages of nursery admission (取組7), mounted at /childcare/: staff pages under staff/, the
-residents' online application under apply/ and my/applications/."""
+"""Pages of childcare, mounted at /childcare/: staff pages of nursery admission (取組7),
+residents' online applications (apply/, my/applications/), and the guardian's and staff
+immunisation pages (取組23)."""
 
 from django.urls import path
 
@@ -44,4 +45,19 @@ urlpatterns += [
          views.online_staff.online_verify, name="online_verify"),
     path("staff/applications/<int:application_id>/online/return/",
          views.online_staff.online_return, name="online_return"),
+    # -- Immunisation records and the personal plan (取組23, imm-parents) --
+    path("children/", views.child_list, name="children"),
+    path("children/new/", views.child_new, name="child_new"),
+    path("children/<int:child_id>/", views.child_page, name="child"),
+    path("children/<int:child_id>/edit/", views.child_edit, name="child_edit"),
+    path("children/<int:child_id>/delete/", views.child_delete, name="child_delete"),
+    path("children/<int:child_id>/print/", views.child_print, name="child_print"),
+    path("children/<int:child_id>/doses/new/", views.dose_new, name="dose_new"),
+    path("children/<int:child_id>/doses/<int:dose_id>/remove/", views.dose_remove,
+         name="dose_remove"),
+    path("children/<int:child_id>/reschedule/<slug:series>/", views.plan_reschedule,
+         name="plan_reschedule"),
+    path("staff/children/<int:child_id>/", views.staff_child, name="staff_child"),
+    path("staff/children/<int:child_id>/doses/new/", views.staff_dose_new,
+         name="staff_dose_new"),
 ]

@@ -70,6 +70,9 @@ STAFF = {
                      ("feedback_officer",), "planning"),
         StaffPersona("hoiku_officer", f"hoiku@{DEMO_DOMAIN}", "保育 入所子", "main",
                      ("nursery_admissions_officer",), "hoiku"),
+        # みなと保健所 健康推進課: the children's immunisation records (childcare, 取組23).
+        StaffPersona("yobou_officer", f"yobou@{DEMO_DOMAIN}", "予防 接種子", "main",
+                     ("immunisation_officer",), "kenko-suishin"),
     ]
 }
 
@@ -83,5 +86,8 @@ RESIDENTS = {
         ResidentPersona("emily", f"emily@{DEMO_DOMAIN}", "Takanawa", "Emily", "タカナワ",
                         "エミリー", datetime.date(1992, 7, 20), ("高輪", 2), "1-1",
                         preferred_language="en", accessibility_needs=("easy_japanese",)),
+        # A guardian with two children in the immunisation demo (childcare, 取組23).
+        ResidentPersona("mika", f"mika@{DEMO_DOMAIN}", "芝浦", "美香", "シバウラ", "ミカ",
+                        datetime.date(1990, 9, 12), ("港南", 4), "2-10 港南タワー1203"),
     ]
 }

@@ -79,6 +79,12 @@ ROLES: dict[str, dict] = {
         "label": _("Nursery admissions officer (保育課 入所担当)"),
         "permissions": [],
     },
+    "immunisation_officer": {
+        # The immunisation record permissions come from the childcare app
+        # (register_role_permissions).
+        "label": _("Immunisation officer (保健所 予防接種担当)"),
+        "permissions": [],
+    },
     "auditor": {
         "label": _("Auditor (監査)"),
         "permissions": ["core.view_auditevent", "core.view_workerheartbeat"],

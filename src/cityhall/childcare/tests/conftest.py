@@ -7,6 +7,5 @@ from .admission_fixtures import (  # noqa: F401 - fixtures
     officer,
     points_table,
 )
-
-# -- Online applications (取組7) --
-from .online_fixtures import open_round  # noqa: F401 - fixtures
+from .immunisation_fixtures import infant, mika, yobou  # noqa: F401 - fixtures (取組23)
+from .online_fixtures import open_round  # noqa: F401 - fixtures (online applications)
