@@ -17,4 +17,9 @@ urlpatterns = [
          name="application"),
     path("staff/applications/<int:application_id>/override/", views.placement_override,
          name="placement_override"),
+    # -- immunisation coverage for staff (取組23) --
+    path("staff/immunisation/coverage/", views.immunisation_coverage,
+         name="immunisation_coverage"),
+    path("staff/immunisation/coverage.csv", views.immunisation_coverage_csv,
+         name="immunisation_coverage_csv"),
 ]

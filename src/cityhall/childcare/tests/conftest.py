@@ -7,3 +7,11 @@ from .admission_fixtures import (  # noqa: F401 - fixtures
     officer,
     points_table,
 )
+
+# -- immunisation reminders and coverage (取組23) --
+from .imm_ops_fixtures import (  # noqa: F401 - fixtures
+    coverage_children,
+    coverage_officer,
+    failing_sender,
+    sent,
+)
