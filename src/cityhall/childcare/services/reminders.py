@@ -39,7 +39,6 @@ from ..immunisation.engine import Plan, schedule
 from ..immunisation.series import SERIES
 from ..models import ChildProfile, ImmunisationDailyRun, ImmunisationReminder
 from ..series_names import series_name
-from .immunisation import child_record_for_engine
 
 logger = logging.getLogger(__name__)
 
@@ -130,13 +129,13 @@ def immunisation_scan(*, today: datetime.date, queryset=None) -> dict:
     counts, children, created = {}, 0, 0
     for chunk in children_in_chunks(queryset):
         rows = []
-        for child in chunk:
+        for child, record in chunk:
             children += 1
-            plan = schedule(child_record_for_engine(child), today=today)
+            plan = schedule(record, today=today)
             coverage_add(counts, child, plan)
             if not child.reminders:
                 continue
-            rows += [ImmunisationReminder(child_id=child.pk, series=c.series, dose=c.dose,
+            rows += [ImmunisationReminder(child_id=child.id, series=c.series, dose=c.dose,
                                           kind=c.kind, on=c.on, facts=c.facts,
                                           created_on=today)
                      for c in reminders_for_plan(plan, today=today)]

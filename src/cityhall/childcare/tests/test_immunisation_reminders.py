@@ -281,3 +281,20 @@ def test_many_children_are_read_in_chunks(hanako, monkeypatch, django_assert_max
     with django_assert_max_num_queries(3 * 4 + 2 * 3 + 1):
         scan = immunisation_scan(today=D(2026, 3, 9))
     assert (scan["children"], scan["created"]) == (8, 7 * 4 + 3)
+
+
+def test_the_pass_reads_each_child_as_the_engine_door_does(hanako):
+    from cityhall.childcare.coverage import children_in_chunks
+    from cityhall.childcare.services.immunisation import child_record_for_engine
+
+    made = [make_child(hanako, BORN, doses=[("pcv", "pcv20", D(2026, 3, 20)),
+                                            ("hepb", None, D(2026, 3, 9))],
+                       appointments=[("bcg", D(2026, 6, 15)), ("hepb", D(2026, 4, 10))]),
+            make_child(hanako, BORN, sex="M")]
+    (chunk,) = list(children_in_chunks())
+    for (row, record), child in zip(chunk, made, strict=True):
+        door = child_record_for_engine(child)
+        assert row.id == child.pk and row.branch_office_id == child.branch_office_id
+        assert (record.date_of_birth, record.sex, record.doses) == (
+            door.date_of_birth, door.sex, door.doses)
+        assert sorted(record.appointments) == sorted(door.appointments)
