@@ -298,3 +298,17 @@ def test_the_pass_reads_each_child_as_the_engine_door_does(hanako):
         assert (record.date_of_birth, record.sex, record.doses) == (
             door.date_of_birth, door.sex, door.doses)
         assert sorted(record.appointments) == sorted(door.appointments)
+
+
+def test_operators_can_run_the_pass_now(hanako, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make_child(hanako, D(2025, 12, 1))
+    out = StringIO()
+    with django_capture_on_commit_callbacks():
+        call_command("immunisation_daily", "--force", stdout=out)
+    assert "ran: True" in out.getvalue() and "children: 1" in out.getvalue()
+    call_command("immunisation_daily", "--force", stdout=out)
+    assert ImmunisationDailyRun.objects.count() == 1
