@@ -262,3 +262,11 @@ def test_the_branch_scoped_csv_has_the_own_branch_only(client, snapshot, shiba_m
     assert {row[1] for row in rows} == {"shiba"} and len(rows) == 10
     assert AuditEvent.objects.get(action="childcare.coverage.export").details["scope"] == \
         "branch"
+
+
+def test_the_back_office_links_the_page_for_those_who_may_open_it(client, shiba_manager,
+                                                                  shiba_clerk):
+    client.force_login(shiba_manager)
+    assert URL in client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.force_login(shiba_clerk)
+    assert URL not in client.get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
