@@ -76,3 +76,20 @@ class ChildcareConfig(AppConfig):
                           "and what to do after a missed dose."),
             url_name="childcare:children", audience="resident", order=60))
         register_demo_loader("childcare.immunisation", immunisation_demo_load)
+
+        # -- immunisation reminders and coverage (取組23) --
+        from .tasks import immunisation_daily
+
+        # Ticks every hour; the pass over the children runs once a day (services.reminders).
+        register_periodic_task(immunisation_daily, every_seconds=3600)
+        # 支所長 see the coverage of their own branch office; the health centre's officers
+        # (role `immunisation_officer`, with view_all_children) see every branch office.
+        register_role_permissions("branch_manager", ["childcare.view_coverage"])
+        register_role_permissions("immunisation_officer", ["childcare.view_coverage"])
+        register_portal_link(PortalLink(
+            key="childcare.immunisation_coverage",
+            title=_("Immunisation coverage (予防接種の接種状況)"),
+            description=_("Coverage by birth cohort, branch office and vaccine, with small "
+                          "numbers hidden; CSV for Excel."),
+            url_name="childcare:immunisation_coverage", audience="staff",
+            permission="childcare.view_coverage", order=52))

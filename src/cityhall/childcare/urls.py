@@ -60,4 +60,9 @@ urlpatterns += [
     path("staff/children/<int:child_id>/", views.staff_child, name="staff_child"),
     path("staff/children/<int:child_id>/doses/new/", views.staff_dose_new,
          name="staff_dose_new"),
+    # -- immunisation coverage for staff (取組23) --
+    path("staff/immunisation/coverage/", views.immunisation_coverage,
+         name="immunisation_coverage"),
+    path("staff/immunisation/coverage.csv", views.immunisation_coverage_csv,
+         name="immunisation_coverage_csv"),
 ]

@@ -1,8 +1,10 @@
 """The data of the childcare app: configuration (`config`) and admission rounds (`rounds`)
-of nursery admission (取組7), and the immunisation records (`immunisation`, 取組23)."""
+of nursery admission (取組7), and the immunisation records (`immunisation`, 取組23) with
+their reminders and daily run (`reminders`)."""
 
 from .config import Nursery, PointsItem, PointsTable, TieBreakRule
 from .immunisation import ChildProfile, DoseAppointment, DoseRecord, Product, Vaccine
+from .reminders import ImmunisationDailyRun, ImmunisationReminder
 from .rounds import (
     SELECTED_STATUSES,  # online applications (取組7)
     AdmissionRound,
@@ -19,7 +21,9 @@ from .rounds import (
 
 __all__ = [
     "AdmissionRound", "Application", "ApplicationPoints", "ApplicationWish", "ChildProfile",
-    "DoseAppointment", "DoseRecord", "Household", "MatchingRun", "Nursery", "Placement",
+    "DoseAppointment", "DoseRecord", "Household",
+    "ImmunisationDailyRun", "ImmunisationReminder",
+    "MatchingRun", "Nursery", "Placement",
     "PointsItem", "PointsTable", "Product", "RoundCapacity", "RoundSeatPool", "TieBreakRule",
     "Vaccine",
 ]

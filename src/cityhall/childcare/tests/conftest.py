@@ -7,5 +7,13 @@ from .admission_fixtures import (  # noqa: F401 - fixtures
     officer,
     points_table,
 )
+
+# -- immunisation reminders and coverage (取組23) --
+from .imm_ops_fixtures import (  # noqa: F401 - fixtures
+    coverage_children,
+    coverage_officer,
+    failing_sender,
+    sent,
+)
 from .immunisation_fixtures import infant, mika, yobou  # noqa: F401 - fixtures (取組23)
 from .online_fixtures import open_round  # noqa: F401 - fixtures (online applications)
