@@ -18,3 +18,13 @@ urlpatterns = [
     path("staff/applications/<int:application_id>/override/", views.placement_override,
          name="placement_override"),
 ]
+
+# -- infant health checkups of a guardian's child (取組23) --
+from .views import checkups as checkup_views  # noqa: E402
+
+urlpatterns += [
+    path("children/<int:child_id>/checkups/", checkup_views.child_checkups,
+         name="child_checkups"),
+    path("children/<int:child_id>/checkups/<slug:code>/<int:slot_id>/",
+         checkup_views.child_checkup_book, name="child_checkup_book"),
+]

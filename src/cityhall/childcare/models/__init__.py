@@ -1,6 +1,10 @@
 """The data of the childcare app: configuration (`config`) and admission rounds (`rounds`)
 of nursery admission (取組7), and the immunisation records (`immunisation`, 取組23)."""
 
+# -- infant health checkups (取組23) --
+from .checkups import CheckupKind
+
+# -- nursery admission (取組7) and immunisation records (取組23) --
 from .config import Nursery, PointsItem, PointsTable, TieBreakRule
 from .immunisation import ChildProfile, DoseAppointment, DoseRecord, Product, Vaccine
 from .rounds import (
@@ -21,3 +25,6 @@ __all__ = [
     "PointsItem", "PointsTable", "Product", "RoundCapacity", "RoundSeatPool", "TieBreakRule",
     "Vaccine",
 ]
+
+# -- infant health checkups (取組23) --
+__all__ += ["CheckupKind"]
