@@ -175,10 +175,10 @@ def child_checkups(child: ChildProfile, *, now=None) -> list[CheckupEntry]:
     if bookings_installed:
         from cityhall.bookings.models import Booking, Resource
 
-        prefix = f"{SUBJECT_KIND}:{child.pk}:"
-        for booking in Booking.objects.filter(subject__startswith=prefix).filter(
-                status__in=LIVE_STATUSES).select_related("slot", "resource__facility"):
-            booked[booking.subject.removeprefix(prefix)] = booking
+        keys = {subject_key(child, kind): kind.code for kind in kinds}
+        for booking in Booking.objects.filter(subject__in=keys, status__in=LIVE_STATUSES) \
+                .select_related("slot", "resource__facility"):
+            booked[keys[booking.subject]] = booking
         codes = [kind.resource_code for kind in kinds if kind.resource_code]
         resources = {resource.code: resource for resource in Resource.objects.filter(
             code__in=codes, is_active=True).select_related("facility")}

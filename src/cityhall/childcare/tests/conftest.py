@@ -7,3 +7,6 @@ from .admission_fixtures import (  # noqa: F401 - fixtures
     officer,
     points_table,
 )
+
+# -- infant health checkups (取組23) --
+from .checkup_fixtures import kind, sessions  # noqa: F401 - fixtures

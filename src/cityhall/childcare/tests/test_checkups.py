@@ -15,7 +15,7 @@ from cityhall.childcare.models import CheckupKind
 from cityhall.childcare.services import checkups
 from cityhall.core.errors import ConflictError, NotFoundError, ValidationFailed
 
-from .checkup_fixtures import NOW, TOKYO, kind, make_child, session, sessions  # noqa: F401
+from .checkup_fixtures import NOW, TOKYO, make_child, session
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def snapshot():
             sorted(Slot.objects.filter(booked__gt=0).values_list("pk", "booked")))
 
 
-def book(child, kind, slot, actor=None, now=NOW):  # noqa: F811
+def book(child, kind, slot, actor=None, now=NOW):
     return checkups.checkup_book(child=child, kind=kind, slot=slot,
                                  actor=actor or child.guardian.user, now=now)
 
@@ -91,7 +91,7 @@ def test_age_labels_in_english(settings):
 
 # --- booking ----------------------------------------------------------------------------------
 
-def test_a_guardian_books_a_session_inside_the_period(hanako, kind, sessions):  # noqa: F811
+def test_a_guardian_books_a_session_inside_the_period(hanako, kind, sessions):
     child = make_child(hanako)
     slot = session(sessions, D(2031, 6, 5))
     booking = book(child, kind, slot)
@@ -109,7 +109,7 @@ def test_a_guardian_books_a_session_inside_the_period(hanako, kind, sessions):  
     (D(2031, 7, 14), False),  # the day the child reaches 5 months
     (D(2031, 8, 1), False),
 ])
-def test_only_sessions_inside_the_period_can_be_booked(hanako, kind, sessions, day,  # noqa: F811
+def test_only_sessions_inside_the_period_can_be_booked(hanako, kind, sessions, day,
                                                       allowed):
     child = make_child(hanako)  # born 15 Feb 2031: 14 May to 13 July 2031
     slot = session(sessions, day)
@@ -124,7 +124,7 @@ def test_only_sessions_inside_the_period_can_be_booked(hanako, kind, sessions, d
     assert snapshot() == before
 
 
-def test_the_first_day_of_the_period(hanako, kind, sessions):  # noqa: F811
+def test_the_first_day_of_the_period(hanako, kind, sessions):
     # Born 3 March 2031: reaches 3 months on 2 June, so a session on 2 June is in the period
     # and one on 1 June (seen from 31 May) is not.
     child = make_child(hanako, born=D(2031, 3, 3))
@@ -134,7 +134,7 @@ def test_the_first_day_of_the_period(hanako, kind, sessions):  # noqa: F811
     assert book(child, kind, session(sessions, D(2031, 6, 2)), now=early).status == "confirmed"
 
 
-def test_one_booking_per_child_and_checkup(hanako, kind, sessions):  # noqa: F811
+def test_one_booking_per_child_and_checkup(hanako, kind, sessions):
     child = make_child(hanako)
     first = book(child, kind, session(sessions, D(2031, 6, 5)))
     before = snapshot()
@@ -145,7 +145,7 @@ def test_one_booking_per_child_and_checkup(hanako, kind, sessions):  # noqa: F81
     assert snapshot() == before
 
 
-def test_the_database_holds_one_live_booking_per_subject(hanako, kind, sessions):  # noqa: F811
+def test_the_database_holds_one_live_booking_per_subject(hanako, kind, sessions):
     child = make_child(hanako)
     first = book(child, kind, session(sessions, D(2031, 6, 5)))
     other = session(sessions, D(2031, 6, 6))
@@ -154,7 +154,7 @@ def test_the_database_holds_one_live_booking_per_subject(hanako, kind, sessions)
                                user=hanako.user, status="confirmed", subject=first.subject)
 
 
-def test_twins_can_be_booked_into_the_same_session(hanako, kind, sessions):  # noqa: F811
+def test_twins_can_be_booked_into_the_same_session(hanako, kind, sessions):
     sakura = make_child(hanako)
     kaede = make_child(hanako, name="港 かえで")
     slot = session(sessions, D(2031, 6, 5))
@@ -164,7 +164,7 @@ def test_twins_can_be_booked_into_the_same_session(hanako, kind, sessions):  # n
     assert slot.booked == 2
 
 
-def test_a_full_session_is_refused(hanako, taro, emily, kind, sessions):  # noqa: F811
+def test_a_full_session_is_refused(hanako, taro, emily, kind, sessions):
     slot = session(sessions, D(2031, 6, 5))
     book(make_child(taro, name="麻布 一郎"), kind, slot)
     book(make_child(emily, name="Takanawa Ken"), kind, slot)
@@ -177,7 +177,7 @@ def test_a_full_session_is_refused(hanako, taro, emily, kind, sessions):  # noqa
     assert slot.booked == slot.capacity == 2
 
 
-def test_nobody_books_for_a_child_that_is_not_theirs(hanako, taro, kind, sessions):  # noqa: F811
+def test_nobody_books_for_a_child_that_is_not_theirs(hanako, taro, kind, sessions):
     child = make_child(hanako)
     slot = session(sessions, D(2031, 6, 5))
     before = snapshot()
@@ -190,7 +190,7 @@ def test_nobody_books_for_a_child_that_is_not_theirs(hanako, taro, kind, session
     assert snapshot() == before
 
 
-def test_the_sessions_are_booked_for_a_child_only(hanako, kind, sessions):  # noqa: F811
+def test_the_sessions_are_booked_for_a_child_only(hanako, kind, sessions):
     slot = session(sessions, D(2031, 6, 5))
     before = snapshot()
     with pytest.raises(bookings.BookingRefused) as refused:
@@ -203,7 +203,7 @@ def test_the_sessions_are_booked_for_a_child_only(hanako, kind, sessions):  # no
     assert snapshot() == before
 
 
-def test_a_session_of_another_checkup_or_a_clinic_checkup_is_refused(hanako, kind,  # noqa: F811
+def test_a_session_of_another_checkup_or_a_clinic_checkup_is_refused(hanako, kind,
                                                                      sessions):
     child = make_child(hanako)
     clinic = CheckupKind.objects.get(code="6-7m")
@@ -215,7 +215,7 @@ def test_a_session_of_another_checkup_or_a_clinic_checkup_is_refused(hanako, kin
     assert not Booking.objects.exists()
 
 
-def test_a_session_starting_soon_is_too_late(hanako, kind, sessions):  # noqa: F811
+def test_a_session_starting_soon_is_too_late(hanako, kind, sessions):
     sessions.min_notice_minutes = 1440
     sessions.save()
     child = make_child(hanako)
@@ -224,7 +224,7 @@ def test_a_session_starting_soon_is_too_late(hanako, kind, sessions):  # noqa: F
     assert not Booking.objects.exists()
 
 
-def test_cancel_and_book_another_session(hanako, kind, sessions):  # noqa: F811
+def test_cancel_and_book_another_session(hanako, kind, sessions):
     child = make_child(hanako)
     first = book(child, kind, session(sessions, D(2031, 6, 5)))
     bookings.booking_cancel(booking=first, actor=hanako.user, now=NOW)
@@ -234,7 +234,7 @@ def test_cancel_and_book_another_session(hanako, kind, sessions):  # noqa: F811
     assert first.status == "cancelled"
 
 
-def test_a_reminder_is_sent_before_the_session(hanako, kind, sessions):  # noqa: F811
+def test_a_reminder_is_sent_before_the_session(hanako, kind, sessions):
     child = make_child(hanako)
     booking = book(child, kind, session(sessions, D(2031, 6, 3)))
     assert bookings.send_due_reminders(now=NOW) == 1  # 48 hours before
@@ -242,7 +242,7 @@ def test_a_reminder_is_sent_before_the_session(hanako, kind, sessions):  # noqa:
     assert bookings.send_due_reminders(now=NOW) == 0
 
 
-def test_a_missed_session_frees_the_checkup_for_another_booking(hanako, kind,  # noqa: F811
+def test_a_missed_session_frees_the_checkup_for_another_booking(hanako, kind,
                                                                 sessions):
     child = make_child(hanako)
     missed = book(child, kind, session(sessions, D(2031, 6, 3)))
@@ -254,7 +254,7 @@ def test_a_missed_session_frees_the_checkup_for_another_booking(hanako, kind,  #
         "confirmed"
 
 
-def test_an_attended_checkup_stays_booked(hanako, kind, sessions):  # noqa: F811
+def test_an_attended_checkup_stays_booked(hanako, kind, sessions):
     child = make_child(hanako)
     booking = book(child, kind, session(sessions, D(2031, 6, 3)))
     bookings.booking_check_in(booking=booking, actor=hanako.user,
@@ -264,7 +264,7 @@ def test_an_attended_checkup_stays_booked(hanako, kind, sessions):  # noqa: F811
              now=datetime.datetime(2031, 6, 4, 8, 0, tzinfo=TOKYO))
 
 
-def test_what_a_child_is_due_for(hanako, kind, sessions):  # noqa: F811
+def test_what_a_child_is_due_for(hanako, kind, sessions):
     child = make_child(hanako)
     entries = {entry.kind.code: entry for entry in checkups.child_checkups(child, now=NOW)}
     test = entries["test-4m"]
@@ -289,7 +289,7 @@ def test_the_checkups_of_minato_are_loaded_with_their_sessions(minato):
     assert CheckupKind.objects.filter(code__in=["3-4m", "6-7m", "9-10m", "1y6m", "3y"]) \
         .count() == 5
     load_minato_resources()
-    for kind in CheckupKind.objects.filter(delivery="group"):  # noqa: F402
+    for kind in CheckupKind.objects.filter(delivery="group"):
         resource = Resource.objects.get(code=kind.resource_code)
         assert resource.facility.code == "minato-hokenjo"
         assert resource.checkin_required and resource.reminder_hours
