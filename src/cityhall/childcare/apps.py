@@ -48,6 +48,9 @@ class ChildcareConfig(AppConfig):
         from .services.checkups import load_checkup_kinds, register_with_bookings
 
         register_reference_loader("childcare.checkups", load_checkup_kinds)
+        register_role_permissions("immunisation_officer", [
+            "childcare.view_checkupkind", "childcare.add_checkupkind",
+            "childcare.change_checkupkind"])
         if apps.is_installed("cityhall.bookings"):
             # A booking of a checkup session is made for a child: the engine asks childcare.
             register_with_bookings()

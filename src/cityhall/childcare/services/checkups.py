@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cityhall.core.audit import audit_record
-from cityhall.core.errors import NotFoundError, ValidationFailed
-from cityhall.core.permissions import is_staff_member
+from cityhall.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
+from cityhall.core.permissions import can, is_staff_member
 
 from ..immunisation.dates import reach_months
 from ..models import CheckupKind, ChildProfile
@@ -60,6 +60,26 @@ def checkup_kinds_import(*, data: dict, actor=None) -> int:
             audit_record(actor=actor, action="childcare.checkup_kinds_import",
                          details={"kinds": len(data.get("kinds", []))})
     return len(data.get("kinds", []))
+
+
+def checkup_kind_save(*, kind: CheckupKind, actor) -> CheckupKind:
+    """Save a checkup kind from the records administration; audited. A group checkup names
+    the resource of its sessions."""
+    if not can(actor, "childcare.change_checkupkind" if kind.pk else
+               "childcare.add_checkupkind"):
+        raise PermissionDeniedError()
+    if kind.until_months <= kind.from_months:
+        raise ValidationFailed(_("The period must end after it starts."), field="until_months")
+    if kind.delivery == CheckupKind.Delivery.GROUP and not kind.resource_code:
+        raise ValidationFailed(_("A group checkup needs the bookings resource of its "
+                                 "sessions."), field="resource_code")
+    with transaction.atomic():
+        kind.save()
+        audit_record(actor=actor, action="childcare.checkup_kind.save", target=kind,
+                     details={"code": kind.code, "from": kind.from_months,
+                              "until": kind.until_months, "resource": kind.resource_code,
+                              "active": kind.is_active})
+    return kind
 
 
 def load_checkup_kinds() -> str:
@@ -292,6 +312,6 @@ def register_with_bookings() -> None:
 
 
 __all__ = ["CheckupEntry", "CheckupRefused", "age_in_months", "age_label", "check_booking",
-           "checkup_book", "checkup_kinds_import", "child_checkups", "claims_resource",
-           "describe_bookings", "load_checkup_kinds", "parse_subject",
+           "checkup_book", "checkup_kind_save", "checkup_kinds_import", "child_checkups",
+           "claims_resource", "describe_bookings", "load_checkup_kinds", "parse_subject",
            "register_with_bookings", "subject_key"]

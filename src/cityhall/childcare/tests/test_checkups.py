@@ -295,3 +295,30 @@ def test_the_checkups_of_minato_are_loaded_with_their_sessions(minato):
         assert resource.checkin_required and resource.reminder_hours
     assert checkups.load_checkup_kinds() == "5 infant health checkups"  # idempotent
     assert CheckupKind.objects.filter(confirmed=False).count() == 3
+
+
+def test_staff_keep_the_checkups_through_the_audited_service(minato, shiba_clerk):
+    from django.contrib.auth.models import Permission
+
+    from cityhall.core.errors import PermissionDeniedError
+    from cityhall.core.models import AuditEvent
+    from cityhall.core.tests.factories import StaffFactory
+
+    kind = CheckupKind.objects.get(code="3-4m")
+    kind.until_months = 6
+    with pytest.raises(PermissionDeniedError):
+        checkups.checkup_kind_save(kind=kind, actor=shiba_clerk)
+    officer = StaffFactory(roles=("counter_clerk",), branch_office="main")
+    officer.user_permissions.add(Permission.objects.get(content_type__app_label="childcare",
+                                                        codename="change_checkupkind"))
+    for field, value in (("until_months", 3), ("resource_code", "")):
+        bad = CheckupKind.objects.get(code="3-4m")
+        setattr(bad, field, value)
+        with pytest.raises(ValidationFailed) as refused:
+            checkups.checkup_kind_save(kind=bad, actor=officer)
+        assert refused.value.field == field
+    assert CheckupKind.objects.get(code="3-4m").until_months == 5
+    assert not AuditEvent.objects.filter(action="childcare.checkup_kind.save").exists()
+    checkups.checkup_kind_save(kind=kind, actor=officer)
+    assert CheckupKind.objects.get(code="3-4m").until_months == 6
+    assert AuditEvent.objects.get(action="childcare.checkup_kind.save").actor == officer
