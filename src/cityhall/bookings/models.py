@@ -264,6 +264,10 @@ class Booking(models.Model):
     places = models.PositiveSmallIntegerField(_("places"), default=1)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    # Whom the booking is for when it is not the holder (a child at a checkup): an opaque key
+    # of ids chosen by the domain app that registered the kind (see `subjects`); never a name.
+    subject = models.CharField(_("booked for (subject)"), max_length=100, blank=True,
+                               default="", editable=False)
     fee_yen = models.PositiveIntegerField(_("fee (yen)"), default=0)
     payment_method = models.CharField(_("payment"), max_length=20,
                                       choices=PaymentMethod.choices,
@@ -287,11 +291,17 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         constraints = [
-            # One live booking per person per slot: a double click books once.
+            # One live booking per person per slot: a double click books once. (Bookings for
+            # subjects are held once per subject instead: twins at the same checkup.)
             models.UniqueConstraint(fields=["slot", "user"],
                                     condition=Q(status__in=["confirmed", "waitlisted",
-                                                            "checked_in"]),
+                                                            "checked_in"], subject=""),
                                     name="booking_one_live_per_person_per_slot"),
+            # One live booking per subject, whatever the slot (e.g. per child and checkup).
+            models.UniqueConstraint(fields=["subject"],
+                                    condition=Q(status__in=["confirmed", "waitlisted",
+                                                            "checked_in"]) & ~Q(subject=""),
+                                    name="booking_one_live_per_subject"),
             models.CheckConstraint(condition=Q(places__gte=1), name="booking_places_positive"),
         ]
         indexes = [models.Index(fields=["slot", "status", "created_at"]),

@@ -84,3 +84,19 @@ class AdmissionRoundAdmin(NoDeleteMixin, ServiceSaveMixin, admin.ModelAdmin):
     fields = ["name", "admission_date", "points_table", "lottery_seed",
               "applications_open_from", "applications_close_at", "state", "is_demo"]
     readonly_fields = ["state", "is_demo"]
+
+
+# -- infant health checkups (取組23): the kinds and their periods, saved through the audited
+# service. Staff of the health centre keep them; the sessions are the bookings engine's.
+from .models import CheckupKind  # noqa: E402
+from .services import checkups as checkup_services  # noqa: E402
+
+
+@admin.register(CheckupKind)
+class CheckupKindAdmin(NoDeleteMixin, ServiceSaveMixin, admin.ModelAdmin):
+    service = checkup_services.checkup_kind_save
+    argument = "kind"
+    list_display = ["code", "name", "from_months", "until_months", "delivery",
+                    "resource_code", "confirmed", "is_active", "sort_order"]
+    list_filter = ["delivery", "confirmed", "is_active"]
+    search_fields = ["code", "name", "name_en"]

@@ -37,6 +37,7 @@ class ChildcareConfig(AppConfig):
             PortalLink,
             register_demo_loader,
             register_portal_link,
+            register_reference_loader,
             register_role_permissions,
         )
 
@@ -93,3 +94,21 @@ class ChildcareConfig(AppConfig):
                           "numbers hidden; CSV for Excel."),
             url_name="childcare:immunisation_coverage", audience="staff",
             permission="childcare.view_coverage", order=52))
+
+        # -- infant health checkups (取組23) --
+        from django.apps import apps
+
+        from .services.checkups import load_checkup_kinds, register_with_bookings
+
+        register_reference_loader("childcare.checkups", load_checkup_kinds)
+        register_role_permissions("immunisation_officer", [
+            "childcare.view_checkupkind", "childcare.add_checkupkind",
+            "childcare.change_checkupkind"])
+        if apps.is_installed("cityhall.bookings"):
+            # A booking of a checkup session is made for a child: the engine asks childcare.
+            register_with_bookings()
+            # The health centre's staff run the sessions: who is booked (with the child's
+            # name and age, which also needs `childcare.view_all_children`) and check-in.
+            register_role_permissions("immunisation_officer", [
+                "bookings.view_booking", "bookings.view_resource", "bookings.view_slot",
+                "bookings.check_in_booking", "bookings.change_booking"])

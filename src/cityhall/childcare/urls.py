@@ -66,3 +66,13 @@ urlpatterns += [
     path("staff/immunisation/coverage.csv", views.immunisation_coverage_csv,
          name="immunisation_coverage_csv"),
 ]
+
+# -- infant health checkups of a guardian's child (取組23) --
+from .views import checkups as checkup_views  # noqa: E402
+
+urlpatterns += [
+    path("children/<int:child_id>/checkups/", checkup_views.child_checkups,
+         name="child_checkups"),
+    path("children/<int:child_id>/checkups/<slug:code>/<int:slot_id>/",
+         checkup_views.child_checkup_book, name="child_checkup_book"),
+]

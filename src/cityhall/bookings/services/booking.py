@@ -17,6 +17,7 @@ from cityhall.core.errors import ConflictError, PermissionDeniedError, Validatio
 from cityhall.core.permissions import can
 
 from ..models import Booking, BookingEvent, Closure, PricedItem, Resource, Slot
+from ..subjects import kind_claiming, kind_of
 from .calendar import bookable_window, local_zone, slot_times
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
@@ -185,12 +186,48 @@ def payment_methods(resource: Resource) -> list[str]:
     return methods
 
 
+def _check_subject(*, resource: Resource, slot: Slot, user, actor, subject: str,
+                   now) -> None:
+    """A resource claimed by a domain app (`subjects`) is booked for a subject it accepts."""
+    kind = kind_claiming(resource)
+    if kind is None:
+        if subject:
+            raise BookingRefused(_("This is booked for yourself, not for someone else."))
+        return
+    if not subject:
+        raise BookingRefused(kind.hint or _("This cannot be booked here."))
+    if kind_of(subject) is not kind:
+        raise BookingRefused(_("This booking is not for this resource."))
+    kind.check(subject=subject, resource=resource, slot=slot, user=user, actor=actor, now=now)
+
+
+def _already_booked(*, slot: Slot, user, subject: str) -> ConflictError | None:
+    """The conflict when this person (or this subject) already holds a live booking."""
+    if subject:
+        held = Booking.objects.filter(subject=subject, status__in=Booking.LIVE_STATUSES) \
+            .select_related("slot").first()
+        if held is None:
+            return None
+        return ConflictError(_("This is already booked for %(when)s (booking number "
+                               "%(reference)s). Cancel that booking to choose another time.")
+                             % {"when": timezone.localtime(held.slot.starts_at).strftime(
+                                 "%Y-%m-%d %H:%M"), "reference": held.reference},
+                             code="already_booked")
+    if Booking.objects.filter(slot=slot, user=user, subject="",
+                              status__in=Booking.LIVE_STATUSES).exists():
+        return ConflictError(_("You already have a booking for this slot."),
+                             code="already_booked")
+    return None
+
+
 def booking_create(*, slot: Slot, user, actor, places: int = 1, details: dict | None = None,
                    items: dict[str, int] | None = None, town=None, payment_method: str = "",
-                   waitlist: bool = False, now=None) -> Booking:
+                   waitlist: bool = False, subject: str = "", now=None) -> Booking:
     """Book `places` in `slot` for `user`. `actor` is the user themselves, or staff booking
     on their behalf at the counter. With `waitlist=True` a full slot puts the person on its
-    waitlist instead of refusing.
+    waitlist instead of refusing. `subject` names whom the booking is for where a domain app
+    claims the resource (see `subjects`: a child at a checkup); it is required there, checked
+    by that app, and held once.
 
     Refused with a clear message (and nothing changed): inactive resource, closed or past
     slot, too late or too early, outside opening hours, too many places or bookings, the
@@ -204,6 +241,8 @@ def booking_create(*, slot: Slot, user, actor, places: int = 1, details: dict | 
         raise PermissionDeniedError()
     _check_rules(resource=resource, slot=slot, user=user, places=places, on_behalf=on_behalf,
                  now=now)
+    _check_subject(resource=resource, slot=slot, user=user, actor=actor, subject=subject,
+                   now=now)
     if resource.area_id and (town is None or town.branch_office_id != resource.area_id):
         raise BookingRefused(_("This address is not in the area this collection serves."),
                              field="town")
@@ -222,11 +261,11 @@ def booking_create(*, slot: Slot, user, actor, places: int = 1, details: dict | 
     with transaction.atomic():
         # Serialise one person's bookings so the per-person limit holds under double clicks.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        if Booking.objects.filter(slot=slot, user=user,
-                                  status__in=Booking.LIVE_STATUSES).exists():
-            raise ConflictError(_("You already have a booking for this slot."),
-                                code="already_booked")
-        held = Booking.objects.filter(resource=resource, user=user,
+        conflict = _already_booked(slot=slot, user=user, subject=subject)
+        if conflict is not None:
+            raise conflict
+        # The limit per person counts per subject where bookings name one.
+        held = Booking.objects.filter(resource=resource, user=user, subject=subject,
                                       status__in=Booking.LIVE_STATUSES,
                                       slot__ends_at__gt=now).count()
         if held >= resource.max_active_bookings:
@@ -258,16 +297,17 @@ def booking_create(*, slot: Slot, user, actor, places: int = 1, details: dict | 
                 with transaction.atomic():
                     booking = Booking.objects.create(
                         reference=_new_reference(), resource=resource, slot=slot, user=user,
+                        subject=subject,
                         booked_by=actor if on_behalf else None, places=places, status=status,
                         details=details, fee_yen=fee_yen, payment_method=payment_method,
                         payment_status=Booking.PaymentStatus.PENDING if fee_yen
                         else Booking.PaymentStatus.NOT_REQUIRED)
                 break
             except IntegrityError:
-                if Booking.objects.filter(slot=slot, user=user,
-                                          status__in=Booking.LIVE_STATUSES).exists():
-                    raise ConflictError(_("You already have a booking for this slot."),
-                                        code="already_booked") from None
+                # Booked at the same moment in another request (a double click, two tabs).
+                conflict = _already_booked(slot=slot, user=user, subject=subject)
+                if conflict is not None:
+                    raise conflict from None
         if booking is None:
             raise ConflictError()
         _event(booking, BookingEvent.Kind.CONFIRMED if status == Booking.Status.CONFIRMED

@@ -29,11 +29,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cityhall.core.errors import CityhallError
 from cityhall.core.models import Town
 
-from .. import selectors, services
+from .. import selectors, services, subjects
 from ..forms import BookingForm, CancelForm, TownForm, english_page, town_label
 from ..models import Booking, PricedItem, Resource, Slot
 from ..permissions import own_booking
 from ..qr import qr_svg
+from ..subjects import kind_claiming
 
 WEEK = 7
 # Kinds whose free places change by the minute: their availability refreshes itself.
@@ -284,8 +285,9 @@ def resource_detail(request, code):
     start, notice, status = _week_start(request.GET.get("from", ""), first, last)
     week = _availability(request, resource, start, now)
     live = resource.kind in LIVE_VACANCY_KINDS
+    claimed = kind_claiming(resource)
     context = {"resource": resource, "week": week, "live": live, "poll_seconds": POLL_SECONDS,
-               "now": now}
+               "now": now, "elsewhere": claimed.hint if claimed else ""}
     if request.headers.get("HX-Request") == "true" and \
             request.headers.get("HX-Target") == "availability":
         response = render(request, "bookings/availability.html", context, status=status)
@@ -329,6 +331,8 @@ def bulky_waste_start(request):
 
 def _refusal(resource: Resource, user) -> str:
     """Why this person cannot book here at all (the service refuses it too)."""
+    if kind_claiming(resource) is not None:
+        return "elsewhere"  # booked for someone from a domain app's page (a child's checkup)
     if resource.audience == Resource.Audience.STAFF_ONLY:
         return "staff_only"
     if resource.audience == Resource.Audience.RESIDENTS and \
@@ -392,6 +396,7 @@ def booking_new(request, code, slot_id):
     return render(request, "bookings/booking_form.html", {
         "resource": resource, "slot": slot, "form": form, "state": state,
         "refusal": _refusal(resource, request.user), "full_now": full_now,
+        "elsewhere": getattr(kind_claiming(resource), "hint", ""),
         "waitlisting": waitlisting and resource.waitlist_enabled,
         "fee_yen": resource.fee_yen, "same_area": _same_area(resource, request.user),
         "max_items": services.MAX_ITEMS_PER_COLLECTION}, status=status)
@@ -444,6 +449,7 @@ def booking_detail(request, booking_id):
              for line in details.get("items", [])]
     show_qr = resource.checkin_required and booking.status == Booking.Status.CONFIRMED
     return render(request, "bookings/booking_detail.html", {
+        "booked_for": subjects.describe([booking], viewer=request.user).get(booking.pk, ""),
         "booking": booking, "resource": resource, "slot": booking.slot,
         "details": details, "lines": lines, "children": details.get("children", []),
         "town": _collection_town(booking),

@@ -28,7 +28,7 @@ from cityhall.core.permissions import (
     staff_permission_required,
 )
 
-from .. import selectors, services
+from .. import selectors, services, subjects
 from ..models import Booking, Resource, Slot
 from ..permissions import access_booking, access_booking_by_token, access_slot_bookings
 from ..qr import qr_svg
@@ -101,10 +101,11 @@ def details_summary(booking: Booking, towns: dict, *, english: bool) -> str:
     return " / ".join(parts)
 
 
-def _booking_rows(bookings):
+def _booking_rows(bookings, *, viewer):
     towns, english = _towns(bookings), _english()
+    booked_for = subjects.describe(bookings, viewer=viewer)
     return [{"booking": booking, "name": holder_name(booking)[0],
-             "kana": holder_name(booking)[1],
+             "kana": holder_name(booking)[1], "booked_for": booked_for.get(booking.pk, ""),
              "summary": details_summary(booking, towns, english=english)}
             for booking in bookings]
 
@@ -213,8 +214,10 @@ def staff_checkin_poster(request, code):
 
 def _render_slot(request, slot, *, close_form=None, status=200):
     bookings = access_slot_bookings(request.user, slot)
+    rows = _booking_rows(bookings, viewer=request.user)
     return render(request, "bookings/staff/slot.html", {
-        "slot": slot, "resource": slot.resource, "rows": _booking_rows(bookings),
+        "slot": slot, "resource": slot.resource, "rows": rows,
+        "any_booked_for": any(booking.subject for booking in bookings),
         "counts": {
             "booked": slot.booked,
             "waiting": sum(1 for b in bookings if b.status == Booking.Status.WAITLISTED),
@@ -383,6 +386,7 @@ def staff_booking(request, booking_id):
     return render(request, "bookings/staff/booking.html", {
         "booking": booking, "resource": booking.resource, "slot": booking.slot,
         "name": name, "kana": kana,
+        "booked_for": subjects.describe([booking], viewer=request.user).get(booking.pk, ""),
         "summary": details_summary(booking, _towns([booking]), english=_english()),
         "events": booking.events.all(), "payment": payment,
         "cancel_form": cancel_form, "fee_form": fee_form, "check_in_error": check_in_error,
@@ -416,6 +420,7 @@ def staff_checkin(request, token):
     return render(request, "bookings/staff/checkin.html", {
         "booking": booking, "resource": booking.resource, "slot": booking.slot,
         "name": name, "kana": kana, "error": error,
+        "booked_for": subjects.describe([booking], viewer=request.user).get(booking.pk, ""),
         "may_view": can(request.user, "bookings.view_booking")},
         status=400 if error else 200)
 

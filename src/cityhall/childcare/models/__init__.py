@@ -2,6 +2,10 @@
 of nursery admission (取組7), and the immunisation records (`immunisation`, 取組23) with
 their reminders and daily run (`reminders`)."""
 
+# -- infant health checkups (取組23) --
+from .checkups import CheckupKind
+
+# -- nursery admission (取組7) and immunisation records (取組23) --
 from .config import Nursery, PointsItem, PointsTable, TieBreakRule
 from .immunisation import ChildProfile, DoseAppointment, DoseRecord, Product, Vaccine
 from .reminders import ImmunisationDailyRun, ImmunisationReminder
@@ -28,3 +32,6 @@ __all__ = [
     "Vaccine",
 ]
 __all__ += ["SELECTED_STATUSES", "OnlineStatus"]
+
+# -- infant health checkups (取組23) --
+__all__ += ["CheckupKind"]

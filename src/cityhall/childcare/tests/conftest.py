@@ -8,6 +8,9 @@ from .admission_fixtures import (  # noqa: F401 - fixtures
     points_table,
 )
 
+# -- infant health checkups (取組23) --
+from .checkup_fixtures import kind, sessions  # noqa: F401 - fixtures
+
 # -- immunisation reminders and coverage (取組23) --
 from .imm_ops_fixtures import (  # noqa: F401 - fixtures
     coverage_children,
