@@ -21,3 +21,8 @@ __all__ = [
     "PointsItem", "PointsTable", "Product", "RoundCapacity", "RoundSeatPool", "TieBreakRule",
     "Vaccine",
 ]
+
+# -- Publication and result letters --
+from .letters import LetterBatch, ResultNotice
+
+__all__ += ["LetterBatch", "ResultNotice"]

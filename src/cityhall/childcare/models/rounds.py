@@ -45,6 +45,14 @@ class AdmissionRound(models.Model):  # 募集回 (e.g. 2027年4月入所 一次)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     is_demo = models.BooleanField(_("demo record"), default=False)
+    # -- Publication of the result and the result letters (services/publication.py) --
+    published_at = models.DateTimeField(_("result published at"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
+    letter_contact = models.TextField(  # 問い合わせ先 printed on the result letters
+        _("contact on the result letters"), blank=True,
+        help_text=_("The office, address and phone number printed as the contact on the "
+                    "result letters. Empty: the childcare division and the main city hall."))
 
     class Meta:
         ordering = ["-admission_date", "name"]

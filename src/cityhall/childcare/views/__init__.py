@@ -7,3 +7,16 @@ from .rounds import round_confirm, round_import, round_list, round_page, round_r
 
 __all__ = ["application_page", "placement_override", "round_confirm", "round_import",
            "round_list", "round_page", "round_run", "template_csv"]
+
+# -- Publishing the result and the result letters --
+from .letters import (
+    application_letter,
+    letters_batch,
+    letters_download,
+    letters_request,
+    my_application_letter,
+    round_publish,
+)
+
+__all__ += ["application_letter", "letters_batch", "letters_download",
+            "letters_request", "my_application_letter", "round_publish"]

@@ -16,6 +16,7 @@ from ..forms import ImportForm, PlacementFilterForm
 from ..models import AdmissionRound, Nursery, Placement
 from ..permissions import applications_visible_to
 from ..services import imports, runs
+from ..services.publication import LETTER_STATES
 from ..services.tables import ImportFailed
 
 VIEW_ROUND = "childcare.view_admissionround"
@@ -84,6 +85,10 @@ def _round_context(request, round_, **extra) -> dict:
         "can_import": can(user, IMPORT) and round_.state in imports.IMPORTABLE_STATES,
         "can_run": can(user, RUN) and round_.state not in runs.CLOSED_STATES,
         "can_confirm": can(user, RUN) and round_.state == AdmissionRound.State.MATCHED,
+        # -- Publishing the result and the result letters --
+        "can_publish": can(user, RUN) and round_.state == AdmissionRound.State.CONFIRMED,
+        "can_print": can(user, RUN) and round_.state in LETTER_STATES,
+        "letter_batch": round_.letter_batches.first() if can(user, RUN) else None,
         "capacities_form": ImportForm(prefix="capacities"),
         "applications_form": ImportForm(prefix="applications"),
         "import_errors": [], "import_kind": None,
