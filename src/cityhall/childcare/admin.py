@@ -81,5 +81,6 @@ class AdmissionRoundAdmin(NoDeleteMixin, ServiceSaveMixin, admin.ModelAdmin):
     list_display = ["name", "admission_date", "state", "points_table", "is_demo",
                     "created_at"]
     list_filter = ["state", "is_demo"]
-    fields = ["name", "admission_date", "points_table", "lottery_seed", "state", "is_demo"]
-    readonly_fields = ["state", "is_demo"]
+    fields = ["name", "admission_date", "points_table", "lottery_seed", "state", "is_demo",
+              "letter_contact", "published_at"]
+    readonly_fields = ["state", "is_demo", "published_at"]

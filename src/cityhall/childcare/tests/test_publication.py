@@ -442,3 +442,16 @@ def test_letters_need_a_confirmed_round(admission_round, officer):
     with pytest.raises(ValidationFailed):
         publication.letter_batch_request(round=admission_round, actor=officer)
     assert LetterBatch.objects.count() == 0
+
+
+def test_the_letter_names_the_contact(confirmed):
+    letters = RoundLetters(confirmed)
+    ids = letters.household_ids()[:1]
+    html = letters.html(letters.letters(ids, language="en"))
+    assert "Childcare Division" in html  # the default: the childcare division
+    confirmed.letter_contact = "保育課 入園相談係\n電話 03-0000-0000"
+    confirmed.save()
+    letters = RoundLetters(confirmed)
+    html = letters.html(letters.letters(ids, language="en"))
+    assert "保育課 入園相談係<br>電話 03-0000-0000" in html
+    assert "Childcare Division" not in html
