@@ -426,9 +426,6 @@ def test_a_stumbling_batch_shows_its_error_and_can_be_started_again(
         confirmed, officer, private_storage, monkeypatch):
     batch = publication.letter_batch_request(round=confirmed, actor=officer)
     monkeypatch.setattr(RoundLetters, "pdf", lambda self, letters: 1 / 0)
-    from cityhall.core import background
-
-    monkeypatch.setattr(background.Task, "using", lambda self, **kw: self, raising=False)
     with pytest.raises(ZeroDivisionError):
         publication.letter_batch_build(batch_id=batch.pk)
     LetterBatch.objects.filter(pk=batch.pk).update(error="ZeroDivisionError")
