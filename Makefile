@@ -92,6 +92,8 @@ static:
 BENCHES := bench/core_bench.py bench/procedures_bench.py bench/payments_bench.py bench/bookings_bench.py bench/shelters_api_bench.py bench/alerts_bench.py bench/notifications_fanout_bench.py bench/reports_bench.py bench/faq_bench.py bench/opendata_bench.py bench/childcare_matching_bench.py bench/childcare_schedule_bench.py
 # immunisation reminders and coverage (取組23)
 BENCHES += bench/childcare_reminders_bench.py
+# Result letters of nursery admission (取組7)
+BENCHES += bench/childcare_letters_bench.py
 # The shelter API bench drives the app with wrk beside nginx (Debian packages).
 BENCH_PACKAGES := wrk nginx-light
 

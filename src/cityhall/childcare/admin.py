@@ -82,8 +82,9 @@ class AdmissionRoundAdmin(NoDeleteMixin, ServiceSaveMixin, admin.ModelAdmin):
                     "created_at"]
     list_filter = ["state", "is_demo"]
     fields = ["name", "admission_date", "points_table", "lottery_seed",
-              "applications_open_from", "applications_close_at", "state", "is_demo"]
-    readonly_fields = ["state", "is_demo"]
+              "applications_open_from", "applications_close_at", "state", "is_demo",
+              "letter_contact", "published_at"]
+    readonly_fields = ["state", "is_demo", "published_at"]
 
 
 # -- infant health checkups (取組23): the kinds and their periods, saved through the audited

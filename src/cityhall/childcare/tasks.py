@@ -1,15 +1,18 @@
 """Background work of childcare. Nursery admission (取組7): the matching run of a round, on the
-"matching" queue (a worker may serve only that queue, on a machine of its own), and the
-periodic recovery of runs whose worker died (services.jobs). Immunisation (取組23 母子手帳アプリ):
-the daily pass (reminders and coverage figures), ticked every hour by the workers
-(core.periodic), and the sending of one child's reminders. Every task is idempotent."""
-
+"matching" queue (a worker may serve only that queue, on a machine of its own), the periodic
+recovery of runs whose worker died (services.jobs), telling online applicants that a
+published round's result is ready, and printing the letters of a whole round (resumes where
+it stopped). Immunisation (取組23 母子手帳アプリ): the daily pass (reminders and coverage
+figures), ticked every hour by the workers (core.periodic), and the sending of one child's
+reminders. Every task is idempotent."""
 
 import datetime
 
 from django.utils import timezone
 
 from cityhall.core.background import PermanentTaskError, durable_task
+from cityhall.core.errors import NotFoundError
+from cityhall.core.pdf import PdfUnavailable
 
 QUEUE = "matching"
 
@@ -73,3 +76,37 @@ def send_child_reminders(child_id: int) -> str:
     if not ChildProfile.objects.filter(pk=child_id).exists():
         raise PermanentTaskError("the child's record no longer exists")
     return reminders_send_for_child(child_id=child_id)
+
+
+
+
+@durable_task(queue_name="notifications", max_attempts=6, backoff_seconds=60)
+def result_notices_send_task(*, round_id: int) -> str:
+    """Tell every online applicant of the round, once each."""
+    from .services.publication import result_notices_send
+
+    try:
+        told = result_notices_send(round_id=round_id)
+    except NotFoundError:
+        raise PermanentTaskError(f"round {round_id} no longer exists") from None
+    return f"told {told}"
+
+
+@durable_task(max_attempts=4, backoff_seconds=60)
+def letter_batch_build_task(*, batch_id: int) -> str:
+    """Print the letters of a round into one PDF (resumes from the last finished part)."""
+    from .models import LetterBatch
+    from .services.publication import letter_batch_build, letter_batch_failed
+
+    try:
+        batch = letter_batch_build(batch_id=batch_id)
+    except NotFoundError:
+        raise PermanentTaskError(f"letter batch {batch_id} no longer exists") from None
+    except PdfUnavailable as error:
+        letter_batch_failed(batch_id=batch_id, error=str(error.message))
+        raise PermanentTaskError("printing is not available") from None
+    except Exception as error:
+        # Shown on the round page while the task is tried again.
+        LetterBatch.objects.filter(pk=batch_id).update(error=type(error).__name__)
+        raise
+    return f"printed {batch.done} of {batch.total}"

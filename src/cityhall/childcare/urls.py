@@ -1,6 +1,6 @@
-"""Pages of childcare, mounted at /childcare/: staff pages of nursery admission (取組7),
-residents' online applications (apply/, my/applications/), and the guardian's and staff
-immunisation pages (取組23)."""
+"""Pages of childcare, mounted at /childcare/: staff pages of nursery admission (取組7) with the
+result and its letters, residents' online applications (apply/, my/applications/) and their
+result letter, and the guardian's and staff immunisation pages (取組23)."""
 
 from django.urls import path
 
@@ -75,4 +75,16 @@ urlpatterns += [
          name="child_checkups"),
     path("children/<int:child_id>/checkups/<slug:code>/<int:slot_id>/",
          checkup_views.child_checkup_book, name="child_checkup_book"),
+    # -- Publishing the result and the result letters (views/letters.py) --
+    path("staff/rounds/<int:round_id>/publish/", views.round_publish, name="round_publish"),
+    path("staff/rounds/<int:round_id>/letters/", views.letters_request,
+         name="letters_request"),
+    path("staff/rounds/<int:round_id>/letters/<int:batch_id>/", views.letters_batch,
+         name="letters_batch"),
+    path("staff/rounds/<int:round_id>/letters/<int:batch_id>/letters.pdf",
+         views.letters_download, name="letters_download"),
+    path("staff/applications/<int:application_id>/letter.pdf", views.application_letter,
+         name="application_letter"),
+    path("my/applications/<int:application_id>/letter.pdf", views.my_application_letter,
+         name="my_application_letter"),
 ]

@@ -1,6 +1,7 @@
 """The data of the childcare app: configuration (`config`) and admission rounds (`rounds`)
-of nursery admission (取組7), and the immunisation records (`immunisation`, 取組23) with
-their reminders and daily run (`reminders`)."""
+of nursery admission (取組7) with the published results (`letters`), and the immunisation
+records (`immunisation`, 取組23) with their reminders and daily run (`reminders`) and the
+infant checkups (`checkups`)."""
 
 # -- infant health checkups (取組23) --
 from .checkups import CheckupKind
@@ -8,6 +9,7 @@ from .checkups import CheckupKind
 # -- nursery admission (取組7) and immunisation records (取組23) --
 from .config import Nursery, PointsItem, PointsTable, TieBreakRule
 from .immunisation import ChildProfile, DoseAppointment, DoseRecord, Product, Vaccine
+from .letters import LetterBatch, ResultNotice
 from .reminders import ImmunisationDailyRun, ImmunisationReminder
 from .rounds import (
     SELECTED_STATUSES,  # online applications (取組7)
@@ -35,3 +37,5 @@ __all__ += ["SELECTED_STATUSES", "OnlineStatus"]
 
 # -- infant health checkups (取組23) --
 __all__ += ["CheckupKind"]
+
+__all__ += ["LetterBatch", "ResultNotice"]  # publication and result letters (取組7)

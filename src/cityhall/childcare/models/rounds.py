@@ -54,6 +54,14 @@ class AdmissionRound(models.Model):  # 募集回 (e.g. 2027年4月入所 一次)
         _("online applications close at"), null=True, blank=True,
         help_text=_("Residents can apply, change and withdraw online until this moment; the "
                     "matching cannot be run before it."))
+    # -- Publication of the result and the result letters (services/publication.py) --
+    published_at = models.DateTimeField(_("result published at"), null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
+    letter_contact = models.TextField(  # 問い合わせ先 printed on the result letters
+        _("contact on the result letters"), blank=True,
+        help_text=_("The office, address and phone number printed as the contact on the "
+                    "result letters. Empty: the childcare division and the main city hall."))
 
     class Meta:
         ordering = ["-admission_date", "name"]

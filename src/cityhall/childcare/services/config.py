@@ -111,6 +111,8 @@ def round_save(*, round: AdmissionRound, actor) -> AdmissionRound:
                                      "lottery seed can no longer change."), code="bad_state")
         # The state moves only through the services that import, match and confirm.
         round.state = before.state
+        # So does the publication (services/publication.py).
+        round.published_at, round.published_by_id = before.published_at, before.published_by_id
     else:
         round.created_by = actor if getattr(actor, "pk", None) else None
         round.state = AdmissionRound.State.DRAFT

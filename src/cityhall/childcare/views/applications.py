@@ -13,25 +13,16 @@ from cityhall.core.errors import CityhallError
 from cityhall.core.permissions import can, staff_permission_required
 
 from ..forms import NONE, HouseholdOverrideForm, OverrideForm
-from ..matching.explain import explain
-from ..matching.model import SiblingRule
 from ..models import AdmissionRound, Placement
 from ..permissions import access_application
+from ..selectors import round_explanations
 from ..services import runs
-from ..services.instance import instance_for_round
 from ..services.priority import tie_break_rules_of
+from ..services.publication import LETTER_STATES
 from .online_staff import online_application_context
-from .text import reason_text
+from .text import RULE_LABELS, wish_statuses
 
 VIEW = "childcare.view_application"
-RULE_LABELS = {
-    SiblingRule.INDEPENDENT.value: "単独",
-    SiblingRule.SAME_FACILITY_ONLY.value: "同一施設のみ",
-    SiblingRule.SAME_PREFERRED.value: "同一施設希望",
-    SiblingRule.ALL_OR_NONE.value: "全員入所",
-    SiblingRule.ELDER_MAY_GO_ALONE.value: "上の子のみ可",
-    SiblingRule.YOUNGER_MAY_GO_ALONE.value: "下の子のみ可",
-}
 
 
 def _family(application, run) -> list[dict]:
@@ -61,23 +52,11 @@ def _context(request, application, form=None, error=None, household_form=None,
                  .select_related("nursery__facility", "original_nursery__facility",
                                  "overridden_by").first() if run else None)
     wishes = list(application.wishes.select_related("nursery__facility"))
-    reasons = {}
+    explanation = None
     if placement is not None:
-        instance = instance_for_round(round_)
-        assignment = {str(row.application_id): row.nursery.code if row.nursery else None
-                      for row in Placement.objects.filter(run=run).select_related("nursery")}
-        explanation = explain(instance, assignment).get(str(application.pk))
-        rules = tie_break_rules_of(round_)
-        if explanation is not None:
-            reasons = {reason.wish_rank: reason_text(reason, rules, RULE_LABELS)
-                       for reason in explanation.reasons}
-    rows = []
-    for index, wish in enumerate(wishes):
-        if placement is not None and placement.nursery_id == wish.nursery_id:
-            status = _("Placed here")
-        else:
-            status = reasons.get(index, "")
-        rows.append({"wish": wish, "status": status})
+        explanation = round_explanations(round_, run).get(str(application.pk))
+    rows = wish_statuses(wishes, placement, explanation, tie_break_rules_of(round_),
+                         RULE_LABELS)
     can_override = (placement is not None and can(request.user, runs.RUN_PERMISSION)
                     and round_.state == AdmissionRound.State.MATCHED)
     choices = runs.override_choices(application)
@@ -99,6 +78,7 @@ def _context(request, application, form=None, error=None, household_form=None,
             "siblings": application.household.applications.exclude(pk=application.pk)
             .order_by("number"),
             "rule_label": RULE_LABELS.get(application.household.sibling_rule, ""),
+            "letter_available": placement is not None and round_.state in LETTER_STATES,
             # Online applications (取組7): the document check or the return.
             "online": online_application_context(request, application)}
 

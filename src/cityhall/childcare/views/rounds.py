@@ -18,6 +18,7 @@ from ..forms import ImportForm, PlacementFilterForm
 from ..models import SELECTED_STATUSES, AdmissionRound, Nursery, Placement
 from ..permissions import applications_visible_to
 from ..services import imports, jobs, runs
+from ..services.publication import LETTER_STATES
 from ..services.tables import ImportFailed
 from .online_staff import online_round_context
 
@@ -109,6 +110,11 @@ def _round_context(request, round_, **extra) -> dict:
                     and not busy),
         "can_confirm": (can(user, RUN) and round_.state == AdmissionRound.State.MATCHED
                         and not busy),
+        # -- Publishing the result and the result letters --
+        "can_publish": (can(user, RUN) and round_.state == AdmissionRound.State.CONFIRMED
+                        and not busy),
+        "can_print": can(user, RUN) and round_.state in LETTER_STATES,
+        "letter_batch": round_.letter_batches.first() if can(user, RUN) else None,
         "capacities_form": ImportForm(prefix="capacities"),
         "applications_form": ImportForm(prefix="applications"),
         "import_errors": [], "import_kind": None,

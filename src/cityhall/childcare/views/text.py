@@ -1,8 +1,20 @@
-"""The engine's explanation codes (matching/explain.py) as sentences for staff."""
+"""The engine's explanation codes (matching/explain.py) as sentences, for the staff child
+page and the printed result letters (取組7): one wording in both places."""
 
 from django.utils.translation import gettext as _
 
+from ..matching.model import SiblingRule
 from ..models import TieBreakRule
+
+# The sibling rules as the office names them (printed as they are in every language).
+RULE_LABELS = {
+    SiblingRule.INDEPENDENT.value: "単独",
+    SiblingRule.SAME_FACILITY_ONLY.value: "同一施設のみ",
+    SiblingRule.SAME_PREFERRED.value: "同一施設希望",
+    SiblingRule.ALL_OR_NONE.value: "全員入所",
+    SiblingRule.ELDER_MAY_GO_ALONE.value: "上の子のみ可",
+    SiblingRule.YOUNGER_MAY_GO_ALONE.value: "下の子のみ可",
+}
 
 
 def _rule_label(rule: TieBreakRule) -> str:
@@ -43,3 +55,21 @@ def reason_text(reason, rules: list[TieBreakRule], rule_labels: dict[str, str]) 
             "rule": rule_labels.get(params.get("rule"), params.get("rule"))}
     return _("The score was high enough, but the child was not placed here: the result is "
              "not stable at this place; please check it.")
+
+
+def wish_statuses(wishes, placement, explanation, rules: list[TieBreakRule],
+                  rule_labels: dict[str, str]) -> list[dict]:
+    """Each wish with what became of it: "placed here", or why the child was not placed
+    there (empty for the wishes below the placement, which were not needed)."""
+    reasons = {}
+    if explanation is not None:
+        reasons = {reason.wish_rank: reason_text(reason, rules, rule_labels)
+                   for reason in explanation.reasons}
+    rows = []
+    for index, wish in enumerate(wishes):
+        if placement is not None and placement.nursery_id == wish.nursery_id:
+            status = _("Placed here")
+        else:
+            status = reasons.get(index, "")
+        rows.append({"wish": wish, "status": status})
+    return rows
