@@ -84,9 +84,9 @@ STANDARD_ROWS = [
                     parent2="absent", branch="shiba"),
     # Twins: one household, both in the same nursery or none.
     application_row("A004", "H4", "2026-06-01", ["N1", "N3"], rule="same_facility_only",
-                    adjustments="sibling"),
+                    adjustments="sibling", name="テスト 一花"),
     application_row("A005", "H4", "2026-06-01", ["N1", "N3"], rule="same_facility_only",
-                    adjustments="sibling"),
+                    adjustments="sibling", name="テスト 二葉"),
 ]
 
 STANDARD_CAPACITIES = [
