@@ -42,7 +42,6 @@ before the knobs existed — they draw random numbers only when switched on):
 """
 
 import random
-
 from dataclasses import replace
 
 from .model import AGE_CLASSES, Bonus, Child, Facility, Family, Instance, SeatPool, SiblingRule

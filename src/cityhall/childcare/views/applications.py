@@ -28,6 +28,8 @@ RULE_LABELS = {
     SiblingRule.ALL_OR_NONE.value: "全員入所",
     SiblingRule.ELDER_MAY_GO_ALONE.value: "上の子のみ可",
     SiblingRule.YOUNGER_MAY_GO_ALONE.value: "下の子のみ可",
+    SiblingRule.STAGGERED_SAME_FACILITY.value: "同一施設・別月入所可",
+    SiblingRule.STAGGERED_SEPARATE.value: "別施設可・別月入所可",
 }
 
 
@@ -38,6 +40,13 @@ def _context(request, application, form=None, error=None) -> dict:
                  .select_related("nursery__facility", "original_nursery__facility",
                                  "overridden_by").first() if run else None)
     wishes = list(application.wishes.select_related("nursery__facility"))
+    # Adjustments at one nursery (施設別加点): they count only there.
+    at_nursery = list(application.points.filter(nursery__isnull=False)
+                      .select_related("item", "nursery__facility"))
+    bonus_of: dict[int, list] = {}
+    for points in at_nursery:
+        bonus_of.setdefault(points.nursery_id, []).append(points)
+    item_labels = {item.code: item.label for item in round_.points_table.items.all()}
     reasons = {}
     if placement is not None:
         instance = instance_for_round(round_)
@@ -46,7 +55,8 @@ def _context(request, application, form=None, error=None) -> dict:
         explanation = explain(instance, assignment).get(str(application.pk))
         rules = tie_break_rules_of(round_)
         if explanation is not None:
-            reasons = {reason.wish_rank: reason_text(reason, rules, RULE_LABELS)
+            reasons = {reason.wish_rank: reason_text(reason, rules, RULE_LABELS,
+                                                     item_labels)
                        for reason in explanation.reasons}
     rows = []
     for index, wish in enumerate(wishes):
@@ -54,7 +64,9 @@ def _context(request, application, form=None, error=None) -> dict:
             status = _("Placed here")
         else:
             status = reasons.get(index, "")
-        rows.append({"wish": wish, "status": status})
+        bonuses = bonus_of.get(wish.nursery_id, [])
+        rows.append({"wish": wish, "status": status, "bonuses": bonuses,
+                     "score_here": application.score + sum(b.item.points for b in bonuses)})
     can_override = (placement is not None and can(request.user, runs.RUN_PERMISSION)
                     and round_.state == AdmissionRound.State.MATCHED)
     choices = runs.override_choices(application)
@@ -63,6 +75,7 @@ def _context(request, application, form=None, error=None) -> dict:
         form = OverrideForm(nurseries=choices, initial=initial)
     return {"application": application, "household": application.household,
             "breakdown": application.score_breakdown, "wishes": rows, "run": run,
+            "at_nursery": at_nursery,
             "placement": placement, "can_override": can_override, "form": form,
             "error": error,
             "siblings": application.household.applications.exclude(pk=application.pk)

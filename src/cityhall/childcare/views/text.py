@@ -25,21 +25,50 @@ def decided_by_text(decided_by: int, rules: list[TieBreakRule]) -> str:
     return _("decided by the application number")
 
 
-def reason_text(reason, rules: list[TieBreakRule], rule_labels: dict[str, str]) -> str:
+def _bonus_text(params: dict, item_labels: dict[str, str]) -> str:
+    """"Your score here is 40 + 2 (兄弟姉妹が在園する施設) = 42." when the child has a bonus at
+    the nursery; empty otherwise."""
+    if not params.get("bonus"):
+        return ""
+    reasons = "、".join(item_labels.get(code) or code for code in params.get("bonus_reasons", ()))
+    return _("Your score here is %(score)d + %(bonus)d (%(reasons)s) = %(total)d.") % {
+        "score": params["score"], "bonus": params["bonus"], "reasons": reasons,
+        "total": params["score"] + params["bonus"]}
+
+
+def reason_text(reason, rules: list[TieBreakRule], rule_labels: dict[str, str],
+                item_labels: dict[str, str] | None = None) -> str:
     params = reason.params
     age = params.get("age_class", 0)
     if reason.code == "age_class_not_offered":
         return _("No seats for the %(age)d-year-old class in this round.") % {"age": age}
     if reason.code == "below_cutoff":
+        bonus = _bonus_text(params, item_labels or {})
         if params.get("cutoff_score") is None:
-            return _("Full in age class %(age)d: every seat is kept by children who already "
+            text = _("Full in age class %(age)d: every seat is kept by children who already "
                      "attend.") % {"age": age}
-        return _("Full in age class %(age)d: the last child admitted had score %(score)d; "
-                 "%(decided)s.") % {"age": age, "score": params["cutoff_score"],
-                                    "decided": decided_by_text(params["decided_by"], rules)}
+        elif params.get("cutoff_bonus"):
+            text = _("Full in age class %(age)d: the last child admitted had score %(score)d "
+                     "here (%(bonus)d of it points at this nursery only); %(decided)s.") % {
+                "age": age, "score": params["cutoff_score"], "bonus": params["cutoff_bonus"],
+                "decided": decided_by_text(params["decided_by"], rules)}
+        else:
+            text = _("Full in age class %(age)d: the last child admitted had score %(score)d; "
+                     "%(decided)s.") % {"age": age, "score": params["cutoff_score"],
+                                        "decided": decided_by_text(params["decided_by"], rules)}
+        return f"{text} {bonus}" if bonus else text
     if reason.code == "sibling_rule":
+        rule = rule_labels.get(params.get("rule"), params.get("rule"))
+        if params.get("siblings_not_wishing"):
+            return _("The score was high enough, but under the family's sibling rule "
+                     "(%(rule)s) a child admitted alone must be at a nursery every waiting "
+                     "sibling also wishes, so that they can join later, and not every sibling "
+                     "wished this one.") % {"rule": rule}
+        if params.get("together_at"):
+            return _("The score was high enough, but the family's sibling rule (%(rule)s) "
+                     "puts the siblings together first: the child was placed with a sibling "
+                     "at %(nursery)s.") % {"rule": rule, "nursery": params["together_at"]}
         return _("The score was high enough, but the family's sibling rule (%(rule)s) did not "
-                 "allow this place together with the siblings' places.") % {
-            "rule": rule_labels.get(params.get("rule"), params.get("rule"))}
+                 "allow this place together with the siblings' places.") % {"rule": rule}
     return _("The score was high enough, but the child was not placed here: the result is "
              "not stable at this place; please check it.")
