@@ -6,12 +6,11 @@ household under a staggered sibling rule (別月入所可)."""
 import os
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from cityhall.childcare.models import AdmissionRound, Application, Household
 from cityhall.childcare.services import runs
-from cityhall.core.demo import STAFF
+from cityhall.core.tests.factories import StaffFactory
 from cityhall.core.tests.test_accessibility import (  # noqa: F401 - shared fixtures
     _axe_violations,
     _format_violations,
@@ -28,7 +27,9 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_child_pages_with_bonus_and_staggered_rule_are_accessible(browser, demo_site,  # noqa: F811
                                                                   language):
-    officer = get_user_model().objects.get(email=STAFF["hoiku_officer"].email)
+    # A factory officer (the demo persona would be sent to its second factor first).
+    officer = StaffFactory(roles=("nursery_admissions_officer",), department="hoiku",
+                           branch_office="main", email=f"hoiku-axe-{language}@city.example")
     round_ = AdmissionRound.objects.get(is_demo=True)
     runs.round_run(round=round_, actor=officer)
     with_bonus = Application.objects.filter(round=round_, points__nursery__isnull=False)[0]
