@@ -17,6 +17,12 @@ mostly same-facility-only / all-or-none, the popular facilities' 0–2歳児 sea
 planted no-stable gadgets (20 at Minato scale, 60 at 3×: the fewest coalitions possible is at
 least that many). Beside the engine and the baseline, the sibling heuristic alone (`heur`).
 CHILDCARE_BENCH_HARD=0 skips them, CHILDCARE_BENCH_PLAIN=0 skips the plain instances.
+
+Sibling variants and bonuses: the plain instances use the generator's defaults, where a quarter
+of the sibling families accept staggered months (別月入所可); CHILDCARE_BENCH_STAGGERED=0 gives
+the instances from before those rules existed (same children, same-month rules only), and
+CHILDCARE_BENCH_BONUS=0.1 gives a tenth of the families a facility-specific bonus (兄弟在園 at
+one nursery, 連携施設 for some 3歳児).
 """
 
 import os
@@ -39,6 +45,9 @@ SCALES = (("Minato", 3000, 80, 10.0), ("3x Minato", 9000, 240, 30.0))
 GADGETS = {3000: 20, 9000: 60}
 HARD = os.environ.get("CHILDCARE_BENCH_HARD", "1") != "0"
 PLAIN = os.environ.get("CHILDCARE_BENCH_PLAIN", "1") != "0"
+VARIANTS = {name: float(os.environ[variable]) for name, variable in (
+    ("staggered_share", "CHILDCARE_BENCH_STAGGERED"), ("bonus_share", "CHILDCARE_BENCH_BONUS"))
+    if os.environ.get(variable)}
 
 
 def heuristic_alone(instance):
@@ -79,7 +88,8 @@ def main():
     if os.environ.get("BENCH_DATABASE_URL"):
         print("the matching engine uses no database: measured in the SQLite pass")
         return
-    print(f"workers={WORKERS}; seeds {SEEDS}; 20 wishes, 12% sibling families, 5% transfers")
+    print(f"workers={WORKERS}; seeds {SEEDS}; 20 wishes, 12% sibling families, 5% transfers; "
+          f"generator knobs {VARIANTS or 'default'}")
     header = (f"{'scale':10} {'seed':>4} {'children':>8} | {'solver':22} {'status':8} "
               f"{'s':>6} {'placed':>6} {'block':>5} | {'baseline s':>10} {'placed':>6} "
               f"{'block':>5} | {'verify s':>8}")
@@ -89,7 +99,7 @@ def main():
         for seed in SEEDS:
             started = time.perf_counter()
             instance = generate(seed, children=children, facilities=facilities, wishes=20,
-                                sibling_share=0.12)
+                                sibling_share=0.12, **VARIANTS)
             generated = time.perf_counter() - started
             started = time.perf_counter()
             result = solve(instance, time_limit=limit, workers=WORKERS)

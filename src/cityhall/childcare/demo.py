@@ -53,13 +53,23 @@ BASIC_ITEMS = [  # (code, label, points) — invented, in the usual shape
 ADJUSTMENT_ITEMS = [
     ("single-parent", "ひとり親世帯", 3),
     ("public-assistance", "生活保護世帯で就労等による自立を図る", 2),
-    ("sibling-same", "兄弟姉妹が希望施設に在園", 2),
     ("leave-return", "育児休業明けの復職", 2),
     ("unlicensed-care", "認可外保育施設等に預けて就労", 2),
     ("multiple-birth", "多胎児", 1),
     ("short-record", "就労実績2か月未満", -1),
     ("relative-can-care", "65歳未満の同居親族が保育可能", -2),
 ]
+# Adjustments at one nursery only (施設別加点): imported as "code:nursery code".
+FACILITY_ITEMS = [
+    ("sibling-same", "兄弟姉妹が在園する施設", 2),
+]
+# The same-month sibling rules the demo draws from (its main random stream stays as it was);
+# a share of the sibling households then accept different months (別月入所可), drawn from a
+# stream of their own.
+SAME_MONTH_RULES = [SiblingRule.SAME_FACILITY_ONLY, SiblingRule.SAME_PREFERRED,
+                    SiblingRule.ALL_OR_NONE, SiblingRule.ELDER_MAY_GO_ALONE,
+                    SiblingRule.YOUNGER_MAY_GO_ALONE]
+STAGGERED_RULES = [SiblingRule.STAGGERED_SAME_FACILITY, SiblingRule.STAGGERED_SEPARATE]
 TIE_BREAKS = [
     (Rule.Kind.FLAG_TRUE_FIRST, Rule.Field.SINGLE_PARENT, "ひとり親世帯"),
     (Rule.Kind.FLAG_TRUE_FIRST, Rule.Field.PUBLIC_ASSISTANCE, "生活保護世帯"),
@@ -94,7 +104,8 @@ def _points_table() -> PointsTable:
     table = PointsTable.objects.create(name="利用調整基準（デモ）", source=DEMO_SOURCE,
                                        valid_from=datetime.date(2026, 4, 1), is_demo=True)
     for kind, items in ((PointsItem.Kind.BASIC, BASIC_ITEMS),
-                        (PointsItem.Kind.ADJUSTMENT, ADJUSTMENT_ITEMS)):
+                        (PointsItem.Kind.ADJUSTMENT, ADJUSTMENT_ITEMS),
+                        (PointsItem.Kind.FACILITY, FACILITY_ITEMS)):
         PointsItem.objects.bulk_create([
             PointsItem(table=table, kind=kind, code=code, label=label, points=points,
                        sort_order=order) for order, (code, label, points) in enumerate(items)])
@@ -127,13 +138,14 @@ def _application_rows(rng: random.Random, nurseries, branch_codes) -> list[list[
     codes = [nursery.code for nursery in nurseries]
     popularity = [rng.choice([1, 1, 2, 3, 6]) for _code in codes]  # a few are much wanted
     basic = [code for code, _label, _points in BASIC_ITEMS if code != "absent"]
+    staggered = random.Random(f"{SEED}-staggered")  # noqa: S311 - invented demo data
     rows, number = [], 0
     for family in range(1, 176):
         siblings = 2 if rng.random() < 0.12 else 1
         single = rng.random() < 0.08
         household = [
             (SiblingRule.INDEPENDENT.value if siblings == 1 else
-             rng.choice([rule.value for rule in SiblingRule][1:])),
+             rng.choice([rule.value for rule in SAME_MONTH_RULES])),
             str(rng.choice([0, 30_000, 80_000, 150_000, 240_000, 400_000, 600_000])),
             "1" if single else "0", "1" if rng.random() < 0.03 else "0",
             "1" if rng.random() < 0.04 else "0", "1" if rng.random() < 0.15 else "0",
@@ -142,6 +154,9 @@ def _application_rows(rng: random.Random, nurseries, branch_codes) -> list[list[
                    for _parent in range(2)]
         if single:
             parents[1] = "absent"
+        if siblings == 2 and staggered.random() < 0.4:
+            household[0] = staggered.choice(STAGGERED_RULES).value
+        attended = None  # with 兄弟在園, the nursery the sibling attends: the first wish
         twins = siblings == 2 and rng.random() < 0.3
         first_age = rng.choices(range(6), weights=AGE_WEIGHTS)[0]
         for child in range(siblings):
@@ -162,10 +177,13 @@ def _application_rows(rng: random.Random, nurseries, branch_codes) -> list[list[
                 ("single-parent", 1.0 if single else 0), ("leave-return", 0.3),
                 ("multiple-birth", 1.0 if twins else 0), ("short-record", 0.05),
                 ("relative-can-care", 0.04)) if rng.random() < chance]
+            if household[5] == "1":
+                attended = attended or wishes[0]
             rows.append([
                 f"D{number:04d}", f"H{family:04d}", f"デモ 児童{number:03d}", "",
                 _birth_date(rng, age).isoformat(), current, *parents, ";".join(adjustments),
-                *household, *wishes, *[""] * (20 - len(wishes))])
+                *household, *wishes, *[""] * (20 - len(wishes)),
+                f"sibling-same:{attended}" if attended else ""])
     return rows
 
 

@@ -66,6 +66,7 @@ class RoundLetters:
         self.run = latest_run(round_)
         self.explanations = round_explanations(round_, self.run) if self.run else {}
         self.rules = tie_break_rules_of(round_)
+        self.item_labels = {item.code: item.label for item in round_.points_table.items.all()}
         self.placements = {
             placement.application_id: placement
             for placement in Placement.objects.filter(run=self.run).select_related(
@@ -85,7 +86,7 @@ class RoundLetters:
         `language`)."""
         applications = (Application.objects.filter(household_id__in=list(household_ids))
                         .select_related("household", "resident", "current_nursery__facility")
-                        .prefetch_related("wishes__nursery__facility")
+                        .prefetch_related("wishes__nursery__facility", "points__item")
                         .order_by("household__family_code", "household_id", "date_of_birth",
                                   "pk"))
         by_household: dict[int, list[Application]] = {}
@@ -118,7 +119,8 @@ class RoundLetters:
                 nursery=placement.nursery if placement else None,
                 wishes=wish_statuses(list(application.wishes.all()), placement,
                                      self.explanations.get(str(application.pk)), self.rules,
-                                     RULE_LABELS)))
+                                     RULE_LABELS, application=application,
+                                     item_labels=self.item_labels)))
         return letter
 
     def _context(self, letters: list[HouseholdLetter]) -> dict:

@@ -30,6 +30,12 @@ SIBLING_RULE_CHOICES = [
     (SiblingRule.YOUNGER_MAY_GO_ALONE.value,
      _("Younger may go alone: together preferred; the younger child may be admitted alone, "
        "the elder only together with the younger.")),
+    (SiblingRule.STAGGERED_SAME_FACILITY.value,
+     _("Same nursery, different months: the children admitted now are together in one "
+       "nursery that every child still waiting also wished, so that they can join later.")),
+    (SiblingRule.STAGGERED_SEPARATE.value,
+     _("Different nurseries, different months: any of the children may be admitted now, "
+       "anywhere they wished; more children admitted comes first, then the same nursery.")),
 ]
 
 

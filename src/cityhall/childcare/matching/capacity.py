@@ -12,7 +12,8 @@ currently at ω(c) brings their own seat: every group of ω(c) containing g(c) g
 more (the *effective* capacity). If c stays, c uses that seat; if c moves, the seat is free
 for anyone. At their own current facility a transfer child ranks above every other child
 (`rank_at`), so nobody can take the seat away from them while they stay; everywhere else the
-common priority order applies.
+priority order at that facility applies (the common order, where a child with a bonus at the
+facility ranks by their score there: `Child.priority_at`).
 """
 
 from collections import defaultdict
@@ -30,8 +31,9 @@ class Group:
 
 def rank_at(child: Child, facility: str | None) -> tuple:
     """The child's rank at a facility: smaller is better. Transfer children come first at
-    their current facility (they hold a seat there); otherwise the common priority."""
-    return (0 if child.current_facility == facility else 1, child.priority)
+    their current facility (they hold a seat there); otherwise the priority at that facility
+    (the common priority, raised by a facility-specific bonus there: `Child.priority_at`)."""
+    return (0 if child.current_facility == facility else 1, child.priority_at(facility))
 
 
 class Capacity:

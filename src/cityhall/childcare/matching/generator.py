@@ -14,9 +14,19 @@
 - about `transfer_share` (5%) of children are transfer applicants (転園) at a facility they
   do not wish (their wishes are the places they would rather go);
 - `sibling_share` of families apply with 2 (mostly) or 3 children under a sibling rule
-  drawn from all the non-independent rules and INDEPENDENT; siblings share the family score
-  and area, and their wish lists overlap.
-Runs in well under a second for 3,000 children.
+  drawn from `RULES` (the non-independent same-month rules and INDEPENDENT); siblings share
+  the family score and area, and their wish lists overlap;
+- `staggered_share` (default 0.25) of the sibling families then accept different months
+  instead: their rule becomes STAGGERED_SAME_FACILITY or STAGGERED_SEPARATE (half each);
+- `bonus_share` (default 0: off) of the families have a facility-specific bonus: a sibling
+  already attends one of the nurseries on the family's list (+2 there, "sibling_attends"),
+  and as many 3歳児 applicants again are 小規模保育 graduates with +3 at a partner nursery on
+  their list ("partner_nursery"). The attended nursery is drawn from the family's first
+  three wishes (families list it near the top); once drawn, the bonus belongs to the
+  facility and the child, and reordering the wishes does not move it.
+The staggered rules and the bonuses are drawn from a random stream of their own (seeded by
+`seed`), so that everything else in an instance is exactly what it was before these knobs
+existed. Runs in well under a second for 3,000 children.
 
 Hard instances (knobs off by default; with the defaults every seed gives the same instance as
 before the knobs existed — they draw random numbers only when switched on):
@@ -32,8 +42,9 @@ before the knobs existed — they draw random numbers only when switched on):
 """
 
 import random
+from dataclasses import replace
 
-from .model import AGE_CLASSES, Child, Facility, Family, Instance, SeatPool, SiblingRule
+from .model import AGE_CLASSES, Bonus, Child, Facility, Family, Instance, SeatPool, SiblingRule
 
 AREAS = ("芝", "芝浦", "港南", "麻布", "六本木", "赤坂", "青山", "高輪", "白金", "台場")
 AGE_WEIGHTS = (30, 38, 17, 9, 4, 2)
@@ -43,6 +54,9 @@ ADJUSTMENT = ((0, 70), (1, 12), (2, 8), (3, 4), (-1, 6))
 RULES = (SiblingRule.SAME_FACILITY_ONLY, SiblingRule.SAME_PREFERRED, SiblingRule.ALL_OR_NONE,
          SiblingRule.ELDER_MAY_GO_ALONE, SiblingRule.YOUNGER_MAY_GO_ALONE,
          SiblingRule.INDEPENDENT)
+STAGGERED_RULES = (SiblingRule.STAGGERED_SAME_FACILITY, SiblingRule.STAGGERED_SEPARATE)
+SIBLING_BONUS = 2  # 兄弟在園: a sibling already attends the nursery
+PARTNER_BONUS = 3  # 連携施設: a 小規模保育 graduate at the partner nursery
 
 
 def _weighted(rng: random.Random, table) -> int:
@@ -54,7 +68,8 @@ def generate(seed: int, children: int = 3000, facilities: int = 80, wishes: int 
              sibling_share: float = 0.12, transfer_share: float = 0.05,
              pool_share: float = 0.2, seat_ratio: float = 0.75,
              three_child_share: float = 0.1, rule_weights: tuple[float, ...] | None = None,
-             tight_seats: float = 1.0, gadgets: int = 0) -> Instance:
+             tight_seats: float = 1.0, gadgets: int = 0, staggered_share: float = 0.25,
+             bonus_share: float = 0.0) -> Instance:
     """`seat_ratio`: vacancies ÷ applicants (below 1: some children are not admitted)."""
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not security)
     # Facilities, their area and appeal, their seats.
@@ -135,8 +150,38 @@ def generate(seed: int, children: int = 3000, facilities: int = 80, wishes: int 
         else:
             rule = rng.choices(RULES, rule_weights)[0]
         families.append(Family(id=fam, child_ids=tuple(c.id for c in kids), sibling_rule=rule))
+    if staggered_share or bonus_share:
+        made, families = _variants(seed, made, families, staggered_share, bonus_share)
     instance = Instance(facilities=tuple(built), children=tuple(made), families=tuple(families))
     return plant(instance, gadgets, seed) if gadgets else instance
+
+
+def _variants(seed: int, made: list[Child], families: list[Family], staggered_share: float,
+              bonus_share: float) -> tuple[list[Child], list[Family]]:
+    """Staggered sibling rules and facility-specific bonuses, from a stream of their own."""
+    rng = random.Random(f"variants:{seed}")  # noqa: S311 (synthetic data, not security)
+    by_id = {child.id: child for child in made}
+    changed: list[Family] = []
+    for family in families:
+        if (len(family.child_ids) > 1 and family.sibling_rule != SiblingRule.INDEPENDENT
+                and rng.random() < staggered_share):
+            family = replace(family, sibling_rule=rng.choice(STAGGERED_RULES))
+        changed.append(family)
+        if not bonus_share:
+            continue
+        kids = [by_id[cid] for cid in family.child_ids]
+        listed = sorted({f for kid in kids for f in kid.wishes[:3]})
+        if listed and rng.random() < bonus_share:  # a sibling attends one of them
+            attended = rng.choice(listed)
+            for kid in kids:
+                by_id[kid.id] = replace(by_id[kid.id], bonuses=(
+                    *by_id[kid.id].bonuses, Bonus(attended, SIBLING_BONUS, "sibling_attends")))
+        for kid in kids:
+            if kid.age_class == 3 and kid.wishes and rng.random() < min(1.0, 3 * bonus_share):
+                partner = rng.choice(sorted(kid.wishes))
+                by_id[kid.id] = replace(by_id[kid.id], bonuses=(
+                    *by_id[kid.id].bonuses, Bonus(partner, PARTNER_BONUS, "partner_nursery")))
+    return [by_id[child.id] for child in made], changed
 
 
 # Two no-stable-matching gadgets: (facility seats, children (name, wishes, rank, family?),
@@ -183,9 +228,11 @@ def plant(instance: Instance, count: int, seed: int = 0) -> Instance:
 def hard(seed: int, children: int = 3000, facilities: int = 80, gadgets: int = 20,
          **knobs) -> Instance:
     """The hard preset used by the tests and the bench: 30% sibling families, 40% of them with
-    three children, mostly SAME_FACILITY_ONLY / ALL_OR_NONE, the popular facilities' 0–2歳児
-    seats halved, and `gadgets` planted no-stable gadgets."""
+    three children, mostly SAME_FACILITY_ONLY / ALL_OR_NONE (no staggered rule unless
+    `staggered_share` is given), the popular facilities' 0–2歳児 seats halved, and `gadgets`
+    planted no-stable gadgets."""
     settings = dict(sibling_share=0.3, three_child_share=0.4,
-                    rule_weights=(4, 1, 4, 1, 1, 0), tight_seats=0.5, gadgets=gadgets)
+                    rule_weights=(4, 1, 4, 1, 1, 0), tight_seats=0.5, gadgets=gadgets,
+                    staggered_share=0.0)
     settings.update(knobs)
     return generate(seed, children=children, facilities=facilities, **settings)

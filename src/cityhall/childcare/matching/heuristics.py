@@ -17,8 +17,10 @@ def deferred_acceptance(instance: Instance, units: list[Unit], capacity: Capacit
 
     Every child proposes down their options; a facility tentatively holds the best-ranked
     proposers its groups can seat (transfer children first at their own facility, then the
-    common priority). With no transfer children this is exactly the serial dictatorship by
-    priority; it is stable, non-wasteful and strategy-proof for the children."""
+    priority at the facility, a facility-specific bonus counted). With no transfer children
+    and no bonus this is exactly the serial dictatorship by priority; it is stable,
+    non-wasteful and strategy-proof for the children in every case (facility-specific
+    priorities are what deferred acceptance is made for)."""
     children = {child.id: child for child in instance.children}
     options = {unit.child_ids[0]: [t[0] for t in unit.tuples] for unit in units}
     pointer = dict.fromkeys(options, 0)
@@ -143,7 +145,14 @@ def serial_dictatorship(instance: Instance, units: list[Unit], capacity: Capacit
     """The baseline, as staff do it by hand: units in priority order (a sibling family when
     its best-priority child's turn comes), each takes its best acceptable tuple that fits in
     the seats still free. Transfer children hold their current seat until their turn; a seat
-    they free goes to the units that come after them."""
+    they free goes to the units that come after them.
+
+    Facility-specific bonuses: a unit's turn comes at its best priority at any facility it
+    wishes (`preferences.best_priority`: "sort by the score with the bonus"), and it then
+    takes the best tuple that fits. That is how a list sorted by hand treats the bonus, and
+    it is not stable even without siblings (a child whose turn the bonus brought forward may
+    take another facility first, before a child who outranks them there): the verifier
+    counts what it misses, and the engine uses deferred acceptance instead."""
     seating = Seating(instance, capacity)
     for unit in units:
         for cid, facility in zip(unit.child_ids, unit.fallback, strict=True):

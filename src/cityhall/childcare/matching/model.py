@@ -9,11 +9,18 @@ Terms (docs/childcare.md and the reference notes, §1.4):
 - a child's priority is one total order computed by the childcare app from the points table
   and the tie-break rules staff configure (`Child.priority`: a tuple, smaller = served
   first; it must never depend on the order of the child's wishes);
-- a family's sibling rule says which combinations of places its children accept.
+- a facility-specific bonus b(c,d) (`Bonus`, e.g. 兄弟在園 only at the nursery a sibling
+  attends, or 連携施設 for a 小規模保育 graduate at the partner nursery) raises the child's
+  score at that one facility only: the child's rank at d is `Child.priority_at(d)`, the
+  priority with its first value (the negated score) lowered by the bonus. The bonus, like
+  the priority, never depends on the order of the wishes;
+- a family's sibling rule says which combinations of places its children accept, including
+  the two staggered (別月入所可) rules where a child may be admitted now and a sibling later.
 """
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 AGE_CLASSES = (0, 1, 2, 3, 4, 5)
 MAX_WISHES = 20
@@ -34,6 +41,13 @@ class SiblingRule(StrEnum):
     ELDER_MAY_GO_ALONE = "elder_may_go_alone"
     # As SAME_PREFERRED, and the younger may be admitted alone (下の子のみ可).
     YOUNGER_MAY_GO_ALONE = "younger_may_go_alone"
+    # 別月入所可 (staggered months): some children may be admitted now and the others wait
+    # for a later round. Same facility (同一施設・別月入所可): the children admitted now are all
+    # in one facility, and it is one every waiting sibling also wishes (so they can join).
+    STAGGERED_SAME_FACILITY = "staggered_same_facility"
+    # Separate facilities allowed (別施設可・別月入所可): any of the children may be admitted,
+    # anywhere they wish; more admitted first, then the same facility preferred.
+    STAGGERED_SEPARATE = "staggered_separate"
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,18 @@ class Facility:
 
 
 @dataclass(frozen=True)
+class Bonus:
+    """Facility-specific bonus points b(c,d): `points` added to the child's score at
+    `facility` only. `reason` is a code for the explanation (the childcare app gives the
+    points item's code, e.g. "sibling-same"; the generator "sibling_attends" or
+    "partner_nursery")."""
+
+    facility: str
+    points: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Child:
     id: str
     family_id: str
@@ -66,6 +92,33 @@ class Child:
     # 転園: the facility the child attends now. A transfer child is never placed anywhere
     # they like less, and keeps their current seat if nothing better is found.
     current_facility: str | None = None
+    # Facility-specific bonus points (at most a few per child; several at one facility add).
+    bonuses: tuple[Bonus, ...] = ()
+
+    @cached_property
+    def _bonus_points(self) -> dict[str, int]:
+        points: dict[str, int] = {}
+        for bonus in self.bonuses:
+            points[bonus.facility] = points.get(bonus.facility, 0) + bonus.points
+        return points
+
+    def bonus_at(self, facility: str | None) -> int:
+        """The bonus points the child has at `facility` (0 almost always)."""
+        if not self.bonuses or facility is None:
+            return 0
+        return self._bonus_points.get(facility, 0)
+
+    def score_at(self, facility: str | None) -> int:
+        return self.score + self.bonus_at(facility)
+
+    def priority_at(self, facility: str | None) -> tuple:
+        """The child's priority at one facility, smaller first: `priority` with its first
+        value (the negated score) lowered by the bonus there, the rest (tie-breaks, id)
+        unchanged. Without a bonus at the facility it is `priority` itself."""
+        bonus = self.bonus_at(facility)
+        if not bonus:
+            return self.priority
+        return (self.priority[0] - bonus, *self.priority[1:])
 
 
 @dataclass(frozen=True)

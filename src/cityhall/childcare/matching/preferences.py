@@ -19,11 +19,31 @@ counts as admitted), S = largest number of children in one facility:
 - SAME_PREFERRED, ALL_OR_NONE: all k admitted (W = k), any facilities;
 - ELDER_MAY_GO_ALONE: W = k, or the admitted children are the eldest W (a prefix);
 - YOUNGER_MAY_GO_ALONE: W = k, or the admitted children are the youngest W (a suffix);
+- STAGGERED_SAME_FACILITY (同一施設・別月入所可): any children may be admitted now (W ≥ 1),
+  but the children newly admitted (not a transfer child kept where they are) are all in one
+  facility d, and every other child either already attends d or wishes d (for a transfer
+  child: ranks d above their current facility), so that they can join later. Whether d
+  offers the waiting child's age class this round does not matter (it may next round);
+- STAGGERED_SEPARATE (別施設可・別月入所可): any children may be admitted now (W ≥ 1), anywhere;
 plus the fallback tuple. The order (exactly, ascending):
     (-W, -S, sum of the admitted children's wish ranks, the rank vector eldest first)
-for the rules that prefer one facility (SAME_FACILITY_ONLY, SAME_PREFERRED and the two
-"may go alone" rules), and (-W, sum of ranks, rank vector) for ALL_OR_NONE (separate places
-are as good as one). Wish ranks count from 0; the fallback tuple is always last.
+for the rules that prefer one facility (SAME_FACILITY_ONLY, SAME_PREFERRED, the two "may go
+alone" rules and the two staggered rules), and (-W, sum of ranks, rank vector) for
+ALL_OR_NONE (separate places are as good as one). Wish ranks count from 0, a child not
+admitted has rank = number of their wishes in the vector (so on a tie the elder goes first);
+the fallback tuple is always last.
+
+Why the number admitted comes first for the staggered rules (and not the same facility):
+a family that accepts different months wants as many children in care as soon as possible —
+it is what parents returning to work need, and what municipalities' forms mean by 別月入所可
+("if they cannot all start in the same month, admit whoever can start now"). So "both now,
+in two facilities" (STAGGERED_SEPARATE) beats "one now, one later", and "both now in one
+facility" beats both. It is also the order ChilmAI (CyberAgent / UTokyo Market Design
+Center) publishes for its sibling patterns: W before S, then the wish ranks (its pattern 5,
+別保順次（同）, is STAGGERED_SEPARATE). Its "same facility, staggered" patterns 2 and 3 fix in
+advance which child may be admitted alone and rank by that first; STAGGERED_SAME_FACILITY
+lets either child go (a tie goes to the elder, through the rank vector) and adds the
+condition that the waiting siblings wish the facility.
 
 Size: 2 siblings × (20 wishes + none) gives at most 441 tuples, all kept. With 3 or more
 children every child's options are first cut (keeping the best, and the current facility or
@@ -40,7 +60,9 @@ from .model import Child, Instance, SiblingRule
 MAX_TUPLES = 500
 PRODUCT_LIMIT = 50_000
 _SAME = {SiblingRule.SAME_FACILITY_ONLY, SiblingRule.SAME_PREFERRED,
-         SiblingRule.ELDER_MAY_GO_ALONE, SiblingRule.YOUNGER_MAY_GO_ALONE}
+         SiblingRule.ELDER_MAY_GO_ALONE, SiblingRule.YOUNGER_MAY_GO_ALONE,
+         SiblingRule.STAGGERED_SAME_FACILITY, SiblingRule.STAGGERED_SEPARATE}
+STAGGERED = {SiblingRule.STAGGERED_SAME_FACILITY, SiblingRule.STAGGERED_SEPARATE}
 
 _ALL_ADMITTED = {SiblingRule.SAME_FACILITY_ONLY, SiblingRule.SAME_PREFERRED,
                  SiblingRule.ALL_OR_NONE}
@@ -55,7 +77,9 @@ class Unit:
     child_ids: tuple[str, ...]
     rule: SiblingRule
     tuples: tuple[tuple[Place, ...], ...]  # best first; the last is the fallback
-    priority: tuple  # the best priority among its children (the unit's turn)
+    # The unit's turn: the best priority among its children at any facility they wish (a
+    # facility-specific bonus counts: `best_priority`).
+    priority: tuple
 
     @property
     def fallback(self) -> tuple[Place, ...]:
@@ -77,6 +101,35 @@ def child_options(child: Child, capacity: Capacity) -> list[tuple[Place, int]]:
     else:
         options.append((None, len(child.wishes)))
     return options
+
+
+def wished_above_current(child: Child) -> set[str]:
+    """The facilities a child wishes, for a transfer child only those above the current one
+    (what the child would move to, whether or not it offers their age class this round)."""
+    wishes = child.wishes
+    if child.current_facility in wishes:
+        wishes = wishes[:wishes.index(child.current_facility)]
+    return set(wishes)
+
+
+def staggered_joinable(children: list[Child], places) -> bool:
+    """STAGGERED_SAME_FACILITY: the children newly admitted are in one facility d and every
+    other child attends d already or wishes d (the definition in the module docstring)."""
+    new = {place for child, place in zip(children, places, strict=True)
+           if place is not None and place != child.current_facility}
+    if len(new) != 1:
+        return len(new) == 0
+    (facility,) = new
+    return all(place == facility or facility in wished_above_current(child)
+               for child, place in zip(children, places, strict=True)
+               if place is None or place == child.current_facility)
+
+
+def best_priority(child: Child) -> tuple:
+    """The best priority the child has at any facility they wish (bonus counted)."""
+    if not child.bonuses:
+        return child.priority
+    return min([child.priority, *(child.priority_at(f) for f in child.wishes)])
 
 
 def _family_tuples(children: list[Child], rule: SiblingRule, capacity: Capacity):
@@ -111,8 +164,11 @@ def _family_tuples(children: list[Child], rule: SiblingRule, capacity: Capacity)
             elif rule == SiblingRule.YOUNGER_MAY_GO_ALONE:
                 if admitted != list(range(k - w, k)):
                     continue
-            else:
+            elif rule not in STAGGERED:
                 continue
+        if rule == SiblingRule.STAGGERED_SAME_FACILITY and not staggered_joinable(
+                children, places):
+            continue
         counts: dict[str, int] = {}
         for place in places:
             if place is not None:
@@ -154,7 +210,7 @@ def build_units(instance: Instance, capacity: Capacity | None = None) -> list[Un
             id=family.id, family_id=family.id, child_ids=tuple(c.id for c in members),
             rule=family.sibling_rule,
             tuples=_family_tuples(members, family.sibling_rule, capacity),
-            priority=min(child.priority for child in members)))
+            priority=min(best_priority(child) for child in members)))
     for child in instance.children:  # children of no listed family apply alone
         if child.id not in seen:
             units.append(_single(child, child.family_id, capacity))
@@ -165,4 +221,4 @@ def _single(child: Child, family_id: str, capacity: Capacity) -> Unit:
     return Unit(id=child.id, family_id=family_id, child_ids=(child.id,),
                 rule=SiblingRule.INDEPENDENT,
                 tuples=tuple((place,) for place, _rank in child_options(child, capacity)),
-                priority=child.priority)
+                priority=best_priority(child))

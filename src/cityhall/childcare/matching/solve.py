@@ -2,7 +2,8 @@
 
 Strategy (docs/childcare.md):
 1. No sibling family (every family INDEPENDENT or with one child): deferred acceptance —
-   the serial dictatorship by priority when nobody transfers — stable by construction.
+   the serial dictatorship by priority when nobody transfers and nobody has a facility
+   bonus — stable by construction (facility-specific priorities included).
 2. Sibling families: the priority-queue heuristic (heuristics.py), then the verifier. Zero
    blocking coalitions: done, certified stable ("heuristic").
 3. Otherwise, up to `full_model_units` (400) units: CP-SAT on the whole instance: stage 1

@@ -62,11 +62,15 @@ class PointsTable(models.Model):  # 利用調整基準 (指数表)
 
 class PointsItem(models.Model):
     """One line of the points table: a parent's situation (基準指数, e.g. 月20日以上かつ週40時間
-    以上の就労 = 20) or an adjustment of the child's score (調整指数, e.g. 兄弟姉妹が在園 +2)."""
+    以上の就労 = 20), an adjustment of the child's score (調整指数, e.g. ひとり親 +3), or an
+    adjustment that counts at one nursery only (施設別調整指数, e.g. 兄弟姉妹が在園する施設 +2,
+    連携施設 +3): given in the import with the nursery it applies to, it raises the child's
+    score at that nursery and nowhere else (the matching engine's b(c,d))."""
 
     class Kind(models.TextChoices):
         BASIC = "basic", _("Basic points per parent (基準指数)")
         ADJUSTMENT = "adjustment", _("Adjustment (調整指数)")
+        FACILITY = "facility", _("Adjustment at one nursery (施設別調整指数)")
 
     table = models.ForeignKey(PointsTable, on_delete=models.CASCADE, related_name="items",
                               verbose_name=_("points table"))

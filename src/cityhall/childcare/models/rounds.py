@@ -257,13 +257,16 @@ class ApplicationWish(models.Model):  # 希望 (rank 1 = first choice)
 
 
 class ApplicationPoints(models.Model):
-    """A points item chosen for an application: a parent's situation (parent 1 or 2) or an
-    adjustment (parent empty)."""
+    """A points item chosen for an application: a parent's situation (parent 1 or 2), an
+    adjustment (parent empty), or an adjustment at one nursery (`nursery` set: the item is
+    of kind `facility` and counts only at that nursery, not in the application's score)."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE,
                                     related_name="points")
     parent = models.PositiveSmallIntegerField(_("parent"), null=True, blank=True)
     item = models.ForeignKey(PointsItem, on_delete=models.PROTECT, related_name="+")
+    nursery = models.ForeignKey(Nursery, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("nursery"))
 
     class Meta:
         ordering = ["application", "parent", "pk"]

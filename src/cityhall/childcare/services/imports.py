@@ -41,9 +41,12 @@ CAPACITY_COLUMNS = ["施設コード", "施設名", *AGE_COLUMNS, "共有クラ�
 WISH_COLUMNS = [f"希望{rank}" for rank in range(1, MAX_WISHES + 1)]
 HOUSEHOLD_COLUMNS = ["兄弟姉妹ルール", "住民税所得割額", "ひとり親", "生活保護", "障害", "兄弟在園",
                      "支所コード"]
+# 施設別加点 (optional, last so that files without it keep their layout): adjustments that
+# count at one nursery only, as "item code:nursery code" entries, e.g. "sibling-same:N001".
+FACILITY_POINTS_COLUMN = "施設別加点"
 APPLICATION_COLUMNS = ["申込番号", "世帯番号", "児童氏名", "児童氏名カナ", "生年月日",
                        "在園施設コード", "保護者1", "保護者2", "調整項目", *HOUSEHOLD_COLUMNS,
-                       *WISH_COLUMNS]
+                       *WISH_COLUMNS, FACILITY_POINTS_COLUMN]
 FLAG_COLUMNS = {"ひとり親": "single_parent", "生活保護": "public_assistance", "障害": "disability",
                 "兄弟在園": "sibling_enrolled"}
 
@@ -53,6 +56,8 @@ SIBLING_RULE_LABELS = {
     "同一施設のみ": SiblingRule.SAME_FACILITY_ONLY, "同一施設希望": SiblingRule.SAME_PREFERRED,
     "全員入所": SiblingRule.ALL_OR_NONE, "上の子のみ可": SiblingRule.ELDER_MAY_GO_ALONE,
     "下の子のみ可": SiblingRule.YOUNGER_MAY_GO_ALONE,
+    "同一施設・別月入所可": SiblingRule.STAGGERED_SAME_FACILITY,
+    "別施設可・別月入所可": SiblingRule.STAGGERED_SEPARATE,
 }
 TRUE_WORDS = {"1", "はい", "有", "あり", "○", "〇", "true", "yes", "y"}
 FALSE_WORDS = {"", "0", "いいえ", "無", "なし", "×", "false", "no", "n"}
@@ -296,7 +301,12 @@ def points_chosen(items: dict[str, PointsItem], parent1: str, parent2: str,
         if not code:
             continue
         item = items.get(code)
-        if item is None or item.kind != PointsItem.Kind.ADJUSTMENT:
+        if item is not None and item.kind == PointsItem.Kind.FACILITY:
+            errors.append(("adjustments", _("“%(code)s” counts at one nursery only: give it "
+                                            "in the column %(column)s as “%(code)s:nursery "
+                                            "code”.") % {"code": code,
+                                                        "column": FACILITY_POINTS_COLUMN}))
+        elif item is None or item.kind != PointsItem.Kind.ADJUSTMENT:
             errors.append(("adjustments", _("“%(code)s” is not an adjustment of the points "
                                             "table.") % {"code": code}))
         else:
@@ -313,6 +323,32 @@ def _points(sheet, number, row, items) -> list[tuple[int | None, PointsItem]]:
         CODE_SEPARATORS.split(_norm(sheet.get(row, "調整項目"))))
     for slot, message in errors:
         sheet.error(number, POINTS_COLUMNS[slot], message)
+    return chosen
+
+
+def _facility_points(sheet, number, row, items, nurseries) -> list[tuple[PointsItem, Nursery]]:
+    """The 施設別加点 entries of a row: (points item of kind `facility`, nursery) pairs."""
+    chosen: list[tuple[PointsItem, Nursery]] = []
+    column = FACILITY_POINTS_COLUMN
+    for entry in CODE_SEPARATORS.split(_norm(sheet.get(row, column))):
+        if not entry:
+            continue
+        code, colon, nursery_code = entry.partition(":")
+        if not colon or not code or not nursery_code:
+            sheet.error(number, column, _("Write “%(entry)s” as item code:nursery code, e.g. "
+                                          "“sibling-same:N001”.") % {"entry": entry})
+            continue
+        item, nursery = items.get(code), nurseries.get(nursery_code)
+        if item is None or item.kind != PointsItem.Kind.FACILITY:
+            sheet.error(number, column, _("“%(code)s” is not an adjustment at one nursery of "
+                                          "the points table.") % {"code": code})
+        elif nursery is None:
+            sheet.error(number, column, _("No nursery has the code “%(code)s”.")
+                        % {"code": nursery_code})
+        elif (item, nursery) in chosen:
+            sheet.error(number, column, _("“%(entry)s” is given twice.") % {"entry": entry})
+        else:
+            chosen.append((item, nursery))
     return chosen
 
 
@@ -348,7 +384,9 @@ def applications_import(*, round: AdmissionRound, raw: bytes, filename: str = ""
                         actor) -> int:
     """Replace the round's imported households and applications with those of a file in
     `APPLICATION_COLUMNS` (one row per child; the children of one household share a 世帯番号
-    and repeat the household's columns). Returns the number of applications imported."""
+    and repeat the household's columns). Facility-specific adjustments (施設別加点) are kept
+    with their nursery and do not count in the score. Returns the number of applications
+    imported."""
     if not can(actor, IMPORT_PERMISSION):
         raise PermissionDeniedError()
     sheet = _Sheet(raw, filename, APPLICATION_COLUMNS,
@@ -415,7 +453,8 @@ def applications_import(*, round: AdmissionRound, raw: bytes, filename: str = ""
             "row": number, "number": application_number, "family": family, "name": name,
             "kana": sheet.get(row, "児童氏名カナ"), "born": born, "age": age,
             "current": current, "points": _points(sheet, number, row, items),
-            "wishes": _wishes(sheet, number, row, nurseries, current)})
+            "wishes": _wishes(sheet, number, row, nurseries, current),
+            "facility_points": _facility_points(sheet, number, row, items, nurseries)})
     for family, rows in members.items():
         if family and len(rows) == 1 and \
                 households[family][1]["sibling_rule"] != SiblingRule.INDEPENDENT:
@@ -451,6 +490,8 @@ def _store_applications(round_, actor, households, parsed) -> int:
                        for rank, nursery in enumerate(entry["wishes"], start=1)]
             points += [ApplicationPoints(application=application, parent=parent, item=item)
                        for parent, item in entry["points"]]
+            points += [ApplicationPoints(application=application, item=item, nursery=nursery)
+                       for item, nursery in entry["facility_points"]]
         ApplicationWish.objects.bulk_create(wishes)
         ApplicationPoints.objects.bulk_create(points)
         locked.state = AdmissionRound.State.IMPORTED

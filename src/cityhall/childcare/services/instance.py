@@ -41,17 +41,26 @@ def _applications(round_: AdmissionRound):
     return (Application.objects.filter(round=round_,
                                        household__online_status__in=SELECTED_STATUSES)
             .select_related("household", "current_nursery", "round")
-            .prefetch_related("wishes__nursery", "household__applications")
+            .prefetch_related("wishes__nursery", "household__applications",
+                              "points__item", "points__nursery")
             .order_by("pk"))
+
+
+def bonuses_of(application: Application) -> tuple[m.Bonus, ...]:
+    """The application's adjustments at one nursery (施設別加点) as the engine's bonuses: the
+    points item's points at the nursery's code, with the item's code as the reason."""
+    return tuple(m.Bonus(facility=points.nursery.code, points=points.item.points,
+                         reason=points.item.code)
+                 for points in application.points.all() if points.nursery_id is not None)
 
 
 def instance_for_round(round_: AdmissionRound) -> m.Instance:
     """The round as the engine sees it. Facilities: every nursery with seats in the round or
     named by an application (as a wish or as the current nursery), in code order, with its
     seats per age class and its shared pools. Children: in application order, with their
-    priority from the points table's tie-break rules. Families: one per household, children
-    eldest first. Online applications are in once staff verified them; drafts, unchecked and
-    returned ones are not."""
+    priority from the points table's tie-break rules and their adjustments at one nursery
+    (bonuses). Families: one per household, children eldest first. Online applications are in
+    once staff verified them; drafts, unchecked and returned ones are not."""
     rules = tie_break_rules_of(round_)
     applications = list(_applications(round_))
     seats: dict[str, dict[int, int]] = {}
@@ -72,7 +81,7 @@ def instance_for_round(round_: AdmissionRound) -> m.Instance:
             id=str(application.pk), family_id=application.household.family_code,
             age_class=application.age_class, wishes=wishes,
             priority=priority_key(application, rules), score=application.score,
-            current_facility=current))
+            current_facility=current, bonuses=bonuses_of(application)))
     named = {code for child in children for code in (*child.wishes, child.current_facility)
              if code and code not in names}
     for nursery in Nursery.objects.filter(code__in=named).select_related("facility"):

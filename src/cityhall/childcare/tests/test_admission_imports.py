@@ -158,7 +158,7 @@ def test_unknown_nursery_code(admission_round, officer):
 
 def test_21_wishes(admission_round, officer):
     columns = [*imports.APPLICATION_COLUMNS, "希望21"]
-    row = [*application_row("A1", "H1", "2026-05-01", ["N1"]), "N2"]
+    row = [*application_row("A1", "H1", "2026-05-01", ["N1"]), "", "N2"]  # after 施設別加点
     assert errors_of(admission_round, officer, [row], columns=columns) == [(1, "希望21")]
 
 

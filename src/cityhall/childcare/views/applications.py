@@ -52,11 +52,15 @@ def _context(request, application, form=None, error=None, household_form=None,
                  .select_related("nursery__facility", "original_nursery__facility",
                                  "overridden_by").first() if run else None)
     wishes = list(application.wishes.select_related("nursery__facility"))
+    # Adjustments at one nursery (施設別加点): they count only there.
+    at_nursery = list(application.points.filter(nursery__isnull=False)
+                      .select_related("item", "nursery__facility"))
+    item_labels = {item.code: item.label for item in round_.points_table.items.all()}
     explanation = None
     if placement is not None:
         explanation = round_explanations(round_, run).get(str(application.pk))
     rows = wish_statuses(wishes, placement, explanation, tie_break_rules_of(round_),
-                         RULE_LABELS)
+                         RULE_LABELS, application=application, item_labels=item_labels)
     can_override = (placement is not None and can(request.user, runs.RUN_PERMISSION)
                     and round_.state == AdmissionRound.State.MATCHED)
     choices = runs.override_choices(application)
@@ -73,6 +77,7 @@ def _context(request, application, form=None, error=None, household_form=None,
             "household_form": household_form, "household_error": household_error,
             "application": application, "household": application.household,
             "breakdown": application.score_breakdown, "wishes": rows, "run": run,
+            "at_nursery": at_nursery,
             "placement": placement, "can_override": can_override, "form": form,
             "error": error,
             "siblings": application.household.applications.exclude(pk=application.pk)
