@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from cityhall.bookings import services as bookings
 from cityhall.bookings.models import Booking, BookingEvent, Resource, Slot
@@ -117,10 +118,11 @@ def test_only_sessions_inside_the_period_can_be_booked(hanako, kind, sessions, d
         assert book(child, kind, slot).status == "confirmed"
         return
     before = snapshot()
-    with pytest.raises(ValidationFailed) as refused:
+    with translation.override("en"), pytest.raises(ValidationFailed) as refused:
         book(child, kind, slot)
     assert refused.value.code == "outside_period"
-    assert "outside your child's period" in str(refused.value.message)
+    with translation.override("en"):
+        assert "outside your child's period" in str(refused.value.message)
     assert snapshot() == before
 
 
@@ -193,9 +195,10 @@ def test_nobody_books_for_a_child_that_is_not_theirs(hanako, taro, kind, session
 def test_the_sessions_are_booked_for_a_child_only(hanako, kind, sessions):
     slot = session(sessions, D(2031, 6, 5))
     before = snapshot()
-    with pytest.raises(bookings.BookingRefused) as refused:
+    with translation.override("en"), pytest.raises(bookings.BookingRefused) as refused:
         bookings.booking_create(slot=slot, user=hanako.user, actor=hanako.user, now=NOW)
-    assert "booked for a child" in str(refused.value.message)
+    with translation.override("en"):
+        assert "booked for a child" in str(refused.value.message)
     for subject in ("childcare.checkup:x:test-4m", "childcare.checkup:1", "other.kind:1:2"):
         with pytest.raises((ValidationFailed, NotFoundError)):
             bookings.booking_create(slot=slot, user=hanako.user, actor=hanako.user, now=NOW,
