@@ -1,25 +1,23 @@
-"""The names people read for the schedule engine's series codes (取組23): the reminders and
-the staff coverage figures show them. The vaccine names are the models' own (the same
-msgids), so one translation serves both."""
+"""The names people read for the schedule engine's series codes (取組23): one list for the
+guardian's plan, the reminders and the staff coverage figures, so that a vaccine is called
+the same everywhere."""
 
-from django.utils.translation import gettext_lazy as _
-
-from .models import Vaccine
+from django.utils.translation import gettext_lazy
 
 SERIES_NAMES = {
-    "hepb": Vaccine.HEPB.label,
-    "rota": Vaccine.ROTA.label,
-    "dpt_ipv_hib": Vaccine.DPT_IPV_HIB.label,
-    "dpt_ipv": Vaccine.DPT_IPV.label,
-    "hib": Vaccine.HIB.label,
-    "pcv": Vaccine.PCV.label,
-    "bcg": Vaccine.BCG.label,
-    "mr1": _("Measles-rubella, 1st period (MR 1期)"),
-    "mr2": _("Measles-rubella, 2nd period (MR 2期)"),
-    "varicella": Vaccine.VARICELLA.label,
-    "je": Vaccine.JE.label,
-    "dt": Vaccine.DT.label,
-    "hpv": Vaccine.HPV.label,
+    "hepb": gettext_lazy("Hepatitis B"),
+    "rota": gettext_lazy("Rotavirus"),
+    "dpt_ipv_hib": gettext_lazy("5-in-1 (DPT-IPV-Hib)"),
+    "dpt_ipv": gettext_lazy("4-in-1 (DPT-IPV)"),
+    "hib": gettext_lazy("Hib"),
+    "pcv": gettext_lazy("Pneumococcal conjugate (PCV)"),
+    "bcg": gettext_lazy("BCG (tuberculosis)"),
+    "mr1": gettext_lazy("Measles-rubella (MR), stage 1"),
+    "mr2": gettext_lazy("Measles-rubella (MR), stage 2"),
+    "varicella": gettext_lazy("Chickenpox (varicella)"),
+    "je": gettext_lazy("Japanese encephalitis"),
+    "dt": gettext_lazy("2-in-1 (DT), stage 2"),
+    "hpv": gettext_lazy("HPV (cervical cancer prevention)"),
 }
 
 
