@@ -1,7 +1,8 @@
 """Background work of childcare. Nursery admission (取組7): the matching run of a round, on the
 "matching" queue (a worker may serve only that queue, on a machine of its own), the periodic
 recovery of runs whose worker died (services.jobs), telling online applicants that a
-published round's result is ready, and printing the letters of a whole round (resumes where
+published round's result is ready, telling a resident that staff returned their online
+application, and printing the letters of a whole round (resumes where
 it stopped). Immunisation (取組23 母子手帳アプリ): the daily pass (reminders and coverage
 figures), ticked every hour by the workers (core.periodic), and the sending of one child's
 reminders. Every task is idempotent."""
@@ -110,3 +111,37 @@ def letter_batch_build_task(*, batch_id: int) -> str:
         LetterBatch.objects.filter(pk=batch_id).update(error=type(error).__name__)
         raise
     return f"printed {batch.done} of {batch.total}"
+
+@durable_task(queue_name="notifications", max_attempts=5, backoff_seconds=30)
+def online_return_notify(*, household_id: int, returned_at: str) -> str:
+    """Tell the resident their application was returned, with the reason (the key is the
+    household and the moment it was returned, so a retried task is delivered once)."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    from cityhall.core.notify import notify_user
+
+    from .models import Household, OnlineStatus
+
+    household = (Household.objects.select_related("resident__user", "round")
+                 .filter(pk=household_id, online_status=OnlineStatus.RETURNED).first())
+    if household is None or household.resident is None \
+            or household.returned_at is None \
+            or household.returned_at.isoformat() != returned_at:
+        return "nothing to tell"  # sent again, checked or withdrawn since: nothing to say
+    profile = household.resident
+    with translation.override(profile.preferred_language or "ja"):
+        subject = _("Your nursery application was returned for correction")
+        body = "\n\n".join([
+            _("The city returned your nursery application for %(round)s. Please correct it "
+              "and send it again before the application period ends.")
+            % {"round": household.round.name},
+            _("Reason:") + "\n" + household.return_reason])
+    notify_user(user=profile.user, topic="childcare.online_application",
+                key=f"childcare.online_return:{household.pk}:{returned_at}",
+                subject=subject, body=body,
+                url=settings.PORTAL_URL + reverse("childcare:my_application",
+                                                  args=[household.round_id]))
+    return "sent"

@@ -543,7 +543,7 @@ def online_application_return(*, household: Household, reason: str, actor) -> Ho
         audit_record(actor=actor, action="childcare.online_application.return",
                      target=household, purpose=reason,
                      details={"round": household.round_id})
-        from ..online_tasks import online_return_notify
+        from ..tasks import online_return_notify
 
         enqueue_on_commit(online_return_notify, household_id=household.pk,
                           returned_at=household.returned_at.isoformat())
