@@ -22,7 +22,7 @@ from cityhall.core.models import BranchOffice, Department
 from cityhall.core.pdf import JAPANESE_FONTS, render_pdf
 from cityhall.core.selectors import current_municipality
 
-from .models import AdmissionRound, Application, Household, Placement
+from .models import SELECTED_STATUSES, AdmissionRound, Application, Household, Placement
 from .selectors import round_explanations
 from .services.priority import tie_break_rules_of
 from .services.runs import latest_run
@@ -78,7 +78,8 @@ class RoundLetters:
 
     def household_ids(self) -> list[int]:
         """Every household of the round with an application, in household-number order."""
-        return list(Household.objects.filter(round=self.round, applications__isnull=False)
+        return list(Household.objects.filter(round=self.round, applications__isnull=False,
+                                             online_status__in=SELECTED_STATUSES)
                     .distinct().order_by("family_code", "pk").values_list("pk", flat=True))
 
     def letters(self, household_ids, *, language: str | None = None) -> list[HouseholdLetter]:

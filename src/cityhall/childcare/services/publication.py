@@ -30,7 +30,7 @@ from cityhall.core.background import enqueue_on_commit
 from cityhall.core.errors import NotFoundError, PermissionDeniedError, ValidationFailed
 from cityhall.core.permissions import can
 
-from ..models import AdmissionRound, Application, LetterBatch, ResultNotice
+from ..models import SELECTED_STATUSES, AdmissionRound, Application, LetterBatch, ResultNotice
 from .instance import RUN_PERMISSION
 
 logger = logging.getLogger(__name__)
@@ -62,7 +62,8 @@ def round_publish(*, round: AdmissionRound, actor) -> AdmissionRound:
         locked.published_at = timezone.now()
         locked.published_by = actor
         locked.save(update_fields=["state", "published_at", "published_by", "updated_at"])
-        online = Application.objects.filter(round=locked, resident__isnull=False).count()
+        online = Application.objects.filter(round=locked, resident__isnull=False,
+                                            household__online_status__in=SELECTED_STATUSES).count()
         audit_record(actor=actor, action="childcare.round.publish", target=locked,
                      details={"online_applications": online})
         enqueue_on_commit(result_notices_send_task, round_id=locked.pk)
@@ -81,7 +82,8 @@ def result_notices_send(*, round_id: int) -> int:
         raise NotFoundError()
     if round_.state != AdmissionRound.State.PUBLISHED:
         return 0
-    pending = list(Application.objects.filter(round=round_, resident__isnull=False)
+    pending = list(Application.objects.filter(round=round_, resident__isnull=False,
+                                          household__online_status__in=SELECTED_STATUSES)
                    .exclude(result_notice__sent_at__isnull=False)
                    .order_by("pk").values_list("pk", flat=True))
     told = failed = 0

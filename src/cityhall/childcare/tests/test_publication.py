@@ -17,7 +17,9 @@ from cityhall.childcare.letters import RoundLetters
 from cityhall.childcare.models import (
     AdmissionRound,
     Application,
+    Household,
     LetterBatch,
+    OnlineStatus,
     Placement,
     ResultNotice,
 )
@@ -456,3 +458,17 @@ def test_the_letter_names_the_contact(confirmed):
     html = letters.html(letters.letters(ids, language="en"))
     assert "保育課 入園相談係<br>電話 03-0000-0000" in html
     assert "Childcare Division" not in html
+
+
+def test_an_online_application_that_took_no_part_gets_no_notice_and_no_letter(
+        confirmed, officer, notices, client, hanako):
+    # 花子's household was only a draft (or was returned): it took no part in the matching.
+    Household.objects.filter(applications__number="A001", round=confirmed).update(
+        online_status=OnlineStatus.DRAFT)
+    publication.round_publish(round=confirmed, actor=officer)
+    assert result_notices_send_task.call(round_id=confirmed.pk) == "told 2"
+    assert {notice.email for notice in notices} == {"emily@demo.cityhall.example"}
+    client.force_login(hanako.user)
+    assert client.get(_my_letter(app(confirmed, "A001"))).status_code == 404
+    built = RoundLetters(confirmed)
+    assert app(confirmed, "A001").household_id not in built.household_ids()

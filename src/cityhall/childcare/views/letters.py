@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from cityhall.core.errors import CityhallError, NotFoundError
 from cityhall.core.permissions import staff_permission_required
 
-from ..models import AdmissionRound, Application, LetterBatch
+from ..models import SELECTED_STATUSES, AdmissionRound, Application, LetterBatch
 from ..permissions import access_application
 from ..services import publication
 from ..services.instance import RUN_PERMISSION
@@ -51,7 +51,9 @@ def round_publish(request, round_id):
     if request.method != "POST":
         if round_.state != AdmissionRound.State.CONFIRMED:
             return redirect("childcare:round", round_id=round_.pk)
-        online = Application.objects.filter(round=round_, resident__isnull=False).count()
+        online = Application.objects.filter(
+            round=round_, resident__isnull=False,
+            household__online_status__in=SELECTED_STATUSES).count()
         return render(request, "childcare/staff/publish.html",
                       {"round": round_, "online": online})
     try:
@@ -125,7 +127,8 @@ def my_application_letter(request, application_id):
     published, gets "not found"."""
     application = (Application.objects.select_related("round", "household")
                    .filter(pk=application_id, resident__user=request.user,
-                           round__state=AdmissionRound.State.PUBLISHED).first())
+                           round__state=AdmissionRound.State.PUBLISHED,
+                           household__online_status__in=SELECTED_STATUSES).first())
     if application is None:
         raise Http404
     return _pdf_response(household_letter_pdf(application),
