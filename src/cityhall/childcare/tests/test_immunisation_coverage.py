@@ -240,13 +240,13 @@ def test_the_csv_downloads_in_utf8_with_bom_and_in_shift_jis(client, snapshot,
     assert rows[0][:6] == ["生まれ年度", "支所コード", "支所", "ワクチンコード", "ワクチン",
                            "対象者数"]
     assert rows[1:] == [
-        ["2025", "shiba", "芝地区総合支所", "bcg", "BCG", "x", "x", "x", "x", "x", "0", "",
+        ["2025", "shiba", "芝地区総合支所", "bcg", "BCG（結核）", "x", "x", "x", "x", "x", "0", "",
          "x", "x", "0", ""],
-        ["2025", "azabu", "麻布地区総合支所", "bcg", "BCG", "9", "5", "55.6", "0", "0.0",
+        ["2025", "azabu", "麻布地区総合支所", "bcg", "BCG（結核）", "9", "5", "55.6", "0", "0.0",
          "x", "x", "x", "x", "x", "x"],
-        ["2025", "akasaka", "赤坂地区総合支所", "bcg", "BCG", "x", "x", "x", "x", "x", "x",
+        ["2025", "akasaka", "赤坂地区総合支所", "bcg", "BCG（結核）", "x", "x", "x", "x", "x", "x",
          "x", "x", "x", "x", "x"],
-        ["2025", "", "全支所計", "bcg", "BCG", "16", "10", "62.5", "0", "0.0", "x", "x", "x",
+        ["2025", "", "全支所計", "bcg", "BCG（結核）", "16", "10", "62.5", "0", "0.0", "x", "x", "x",
          "x", "x", "x"],
     ]
     (event,) = AuditEvent.objects.filter(action="childcare.coverage.export")
