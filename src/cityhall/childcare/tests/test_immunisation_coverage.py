@@ -246,8 +246,8 @@ def test_the_csv_downloads_in_utf8_with_bom_and_in_shift_jis(client, snapshot,
          "x", "x", "x", "x", "x", "x"],
         ["2025", "akasaka", "赤坂地区総合支所", "bcg", "BCG（結核）", "x", "x", "x", "x", "x", "x",
          "x", "x", "x", "x", "x"],
-        ["2025", "", "全支所計", "bcg", "BCG（結核）", "16", "10", "62.5", "0", "0.0", "x", "x", "x",
-         "x", "x", "x"],
+        ["2025", "", "全支所計", "bcg", "BCG（結核）", "16", "10", "62.5", "0", "0.0", "x", "x",
+         "x", "x", "x", "x"],
     ]
     (event,) = AuditEvent.objects.filter(action="childcare.coverage.export")
     assert event.details == {"cohort": 2025, "series": "bcg", "rows": 4,
