@@ -25,8 +25,6 @@ CAP_LANGUAGE = {"ja": "ja-JP", "en": "en-US", "zh-hans": "zh-Hans", "ko": "ko-KR
 # The characters CAP forbids in an identifier or a sender (CAP 1.2 §3.2.1).
 FORBIDDEN_ID_CHARACTERS = (" ", ",", "<", "&")
 
-ET.register_namespace("", NAMESPACE)
-
 
 def cap_time(value) -> str:
     """A CAP dateTime: Tokyo time with its +09:00 offset, whole seconds."""
@@ -99,7 +97,10 @@ def build(alert, *, sent=None, base_url: str = "") -> bytes:
             _sub(area, "polygon", alert.polygon)
         if alert.circle:
             _sub(area, "circle", alert.circle)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    # The default namespace is named here, not through ET.register_namespace: that registry is
+    # process-wide, and a library imported later (WeasyPrint registers '' for its PDF
+    # metadata) would silently turn every element into ns0:alert.
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True, default_namespace=NAMESPACE)
 
 
 def _sender_name(language: str) -> str:

@@ -188,3 +188,17 @@ def test_identifier_sender_and_polygon_follow_the_rules(composer, approver):
 def test_identifiers_are_unique(composer):
     identifiers = {level4(composer).identifier for _ in range(5)}
     assert len(identifiers) == 5
+
+
+def test_the_cap_default_namespace_survives_a_library_that_rewrites_the_etree_registry(
+        composer, approver):
+    # WeasyPrint (PDF letters) registers '' for its own metadata when imported; CAP documents
+    # built afterwards must still use the default namespace, as CAP clients and feeds expect.
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("", "")
+    alert = published_level4(composer, approver)
+    document = alerts_cap.build(alert).decode()
+    assert '<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">' in document
+    assert "ns0:" not in document
+    assert not alerts_cap.validation_errors(document.encode())
