@@ -272,7 +272,8 @@ def test_a_wish_must_take_the_age_class_and_not_be_the_current_nursery(
 
 def test_at_most_twenty_wishes(started, hanako):
     application = started.applications.get()
-    errors = online.wish_errors(application, [nursery("N1")] * 21)
+    with translation.override("en"):
+        errors = online.wish_errors(application, [nursery("N1")] * 21)
     assert errors[0][0] == 21 and "At most 20" in errors[0][1]
 
 
