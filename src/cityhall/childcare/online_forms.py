@@ -159,3 +159,24 @@ class ReturnForm(forms.Form):
         label=_("Reason for returning the application"), max_length=online.MAX_REASON,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The resident reads it. Recorded in the audit log with your name."))
+
+
+class DocumentForm(forms.Form):
+    """One document attached to the online application (添付書類)."""
+
+    kind = forms.ChoiceField(label=_("Kind of document"))
+    parent = forms.ChoiceField(label=_("Whose situation it shows"), required=False)
+    file = forms.FileField(
+        label=_("File"), widget=forms.FileInput(attrs={
+            "accept": "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"}))
+
+    def __init__(self, *args, max_size_label: str = "", **kwargs):
+        from .models import OnlineDocument
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("Choose…")), *OnlineDocument.Kind.choices]
+        self.fields["parent"].choices = [("", _("The whole family"))] + [
+            (str(value), label) for value, label in OnlineDocument.Parent.choices]
+        self.fields["file"].help_text = _(
+            "PDF, JPEG or PNG, at most %(size)s. A photo of the paper taken with a phone is "
+            "accepted if every word can be read.") % {"size": max_size_label}

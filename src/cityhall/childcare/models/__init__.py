@@ -1,13 +1,14 @@
 """The data of the childcare app: configuration (`config`) and admission rounds (`rounds`)
-of nursery admission (取組7) with the published results (`letters`), and the immunisation
-records (`immunisation`, 取組23) with their reminders and daily run (`reminders`) and the
-infant checkups (`checkups`)."""
+of nursery admission (取組7) with the online applications' documents (`documents`) and the
+published results (`letters`), and the immunisation records (`immunisation`, 取組23) with
+their reminders and daily run (`reminders`) and the infant checkups (`checkups`)."""
 
 # -- infant health checkups (取組23) --
 from .checkups import CheckupKind
 
 # -- nursery admission (取組7) and immunisation records (取組23) --
 from .config import Nursery, PointsItem, PointsTable, TieBreakRule
+from .documents import OnlineDocument  # online applications' documents (取組7)
 from .immunisation import ChildProfile, DoseAppointment, DoseRecord, Product, Vaccine
 from .letters import LetterBatch, ResultNotice
 from .reminders import ImmunisationDailyRun, ImmunisationReminder
@@ -33,7 +34,7 @@ __all__ = [
     "PointsItem", "PointsTable", "Product", "RoundCapacity", "RoundSeatPool", "TieBreakRule",
     "Vaccine",
 ]
-__all__ += ["SELECTED_STATUSES", "OnlineStatus"]
+__all__ += ["SELECTED_STATUSES", "OnlineDocument", "OnlineStatus"]
 
 # -- infant health checkups (取組23) --
 __all__ += ["CheckupKind"]

@@ -1,8 +1,9 @@
 """The online nursery application (取組7) in a real browser: axe-core finds no WCAG 2.2 A/AA
 violation on the residents' pages (open rounds, start, a child with and without errors, the
 wishes, the family's situation, the check page, the application, withdrawal, my
-applications) nor on the staff pages with the online section, the check and the return; and a
-resident applies from start to end without JavaScript."""
+applications, the documents with and without errors and with one attached in the browser)
+nor on the staff pages with the online section, the check and the return; and a resident
+applies from start to end without JavaScript."""
 
 import datetime
 import os
@@ -23,6 +24,17 @@ from cityhall.core.tests.test_accessibility import (  # noqa: F401 - shared fixt
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _documents_leave_no_files():
+    """The live server stores attached documents in the site's own storage: take them away
+    after each test."""
+    yield
+    from cityhall.childcare.models import OnlineDocument
+
+    for document in OnlineDocument.objects.all():
+        document.file.storage.delete(document.file.name)
 
 
 def _demo_round_open():
@@ -82,7 +94,25 @@ def test_the_residents_pages_are_accessible(browser, demo_site, language):  # no
             (mine + "check/", False, 200),
             (mine + "withdraw/", False, 200),
             (reverse("childcare:my_applications"), False, 200),
+            (mine + "documents/", False, 200),
+            (mine + "documents/", True, 400),  # sent without a file: errors on the fields
         ])
+        # A document attached in the browser, without JavaScript: listed with its remove
+        # button, and on the application.
+        page.goto(demo_site.url + mine + "documents/")
+        page.select_option("#id_kind", "employment")
+        page.select_option("#id_parent", "1")
+        page.set_input_files("#id_file", files=[{
+            "name": "shuro.pdf", "mimeType": "application/pdf",
+            "buffer": b"%PDF-1.7\n%%EOF\n"}])
+        with page.expect_navigation():
+            page.click("main form[enctype='multipart/form-data'] button[type=submit]")
+        assert page.locator("main table a", has_text="shuro.pdf").count() == 1
+        violations = _axe_violations(page, demo_site)
+        if violations:
+            found.append("documents (one attached):\n" + _format_violations(violations))
+        page.goto(demo_site.url + mine)
+        assert page.locator("main a", has_text="shuro.pdf").count() == 1
         # Wishes with the same nursery twice: the error is tied to the line.
         page.goto(demo_site.url + mine + f"children/{application.pk}/wishes/")
         first = page.locator("#id_wish_1").input_value()
@@ -111,12 +141,17 @@ def test_the_start_page_is_accessible(browser, demo_site):  # noqa: F811
 
 def test_the_staff_pages_with_online_applications_are_accessible(
         browser, demo_site):  # noqa: F811
-    from cityhall.childcare.services import online
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cityhall.childcare.services import online, online_documents
     from cityhall.core.tests.factories import give_second_factor
 
     round_ = _demo_round_open()
     hanako = _user("hanako")
     household, application = _filled_in(round_, hanako)
+    online_documents.online_document_add(
+        household=household, kind="employment", parent=1, actor=hanako,
+        uploaded_file=SimpleUploadedFile("shuro.pdf", b"%PDF-1.7\n%%EOF\n"))
     online.online_application_submit(household=household, actor=hanako)
     officer = _user("hoiku_officer")
     give_second_factor(officer)
@@ -128,6 +163,8 @@ def test_the_staff_pages_with_online_applications_are_accessible(
             (reverse("childcare:round", args=[round_.pk]) + "?o-online=submitted", False, 200),
             (staff_page, False, 200),
         ])
+        page.goto(demo_site.url + staff_page)
+        assert page.locator("main a", has_text="shuro.pdf").count() == 1
         # Returned without a reason: the error is announced and tied to the field.
         page.goto(demo_site.url + staff_page)
         with page.expect_navigation():

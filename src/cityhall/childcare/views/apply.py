@@ -1,9 +1,10 @@
 """Residents' pages of the online nursery application (取組7): the rounds open for
 applications, one application per round (the household) with its children, their wished
-nurseries, the family's situation, a check page with the score before sending, withdrawal,
-and "my applications" with the status and, once published, the result. Server-side steps that
-work without JavaScript. A resident only ever reaches their own application: anything else is
-"not found". Thin: parse, call one service, render."""
+nurseries, the family's situation, the documents that prove it (添付書類), a check page with
+the score before sending, withdrawal, and "my applications" with the status and, once
+published, the result. Server-side steps that work without JavaScript. A resident only ever
+reaches their own application: anything else is "not found". Thin: parse, call one service,
+render."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,8 +18,8 @@ from cityhall.core.errors import CityhallError, NotFoundError
 
 from ..matching.model import SiblingRule
 from ..models import Household, Nursery, OnlineStatus, Placement
-from ..online_forms import SIBLING_RULE_CHOICES, ChildForm, FamilyForm, WishesForm
-from ..services import online, runs
+from ..online_forms import SIBLING_RULE_CHOICES, ChildForm, DocumentForm, FamilyForm, WishesForm
+from ..services import online, online_documents, runs
 
 STATUS_LABELS = {
     OnlineStatus.DRAFT.value: OnlineStatus.DRAFT.label,
@@ -92,6 +93,7 @@ def _household_context(household) -> dict:
             "claims": _claims(household), "score": online.score_preview(household),
             "problems": online.submit_problems(household),
             "can_change": online.resident_can_change(household),
+            "documents": list(household.documents.all()),
             "sibling_rule_text": rules.get(household.sibling_rule, "")
             if len(children) > 1 else "",
             "is_sent": household.online_status in (OnlineStatus.SUBMITTED,
@@ -335,3 +337,88 @@ def my_application_withdraw(request, round_id):
         return redirect("childcare:my_applications")
     return render(request, "childcare/apply/withdraw.html",
                   {"household": household, "round": household.round})
+
+
+def _max_size_label() -> str:
+    from cityhall.procedures.attachments import megabytes
+
+    return megabytes(online_documents.document_rules()["max_bytes"])
+
+
+@login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_documents(request, round_id):
+    """The documents of the application, and a form to attach one (while it may change)."""
+    household = online.own_household(request.user, round_id)
+    can_change = online.resident_can_change(household)
+    status = 200
+    form = DocumentForm(max_size_label=_max_size_label())
+    if request.method == "POST":
+        if not can_change:
+            return _closed(request, household)
+        form = DocumentForm(request.POST, request.FILES, max_size_label=_max_size_label())
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                document = online_documents.online_document_add(
+                    household=household, kind=data["kind"], parent=data["parent"],
+                    uploaded_file=data["file"], actor=request.user)
+            except CityhallError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, _("“%(name)s” was attached.")
+                                 % {"name": document.original_name})
+                return redirect("childcare:my_documents", round_id=household.round_id)
+        status = 400
+    return render(request, "childcare/apply/documents.html",
+                  {"household": household, "round": household.round, "form": form,
+                   "documents": list(household.documents.all()), "can_change": can_change,
+                   "max_documents": online_documents.MAX_DOCUMENTS,
+                   "is_sent": household.online_status in (OnlineStatus.SUBMITTED,
+                                                          OnlineStatus.VERIFIED)},
+                  status=status)
+
+
+@login_required
+@never_cache
+@require_POST
+def my_document_remove(request, round_id, document_id):
+    household = online.own_household(request.user, round_id)
+    document = online_documents.own_document(household, document_id)
+    if not online.resident_can_change(household):
+        return _closed(request, household)
+    try:
+        online_documents.online_document_remove(household=household, document_id=document.pk,
+                                                actor=request.user)
+    except CityhallError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("“%(name)s” was removed.")
+                         % {"name": document.original_name})
+    return redirect("childcare:my_documents", round_id=household.round_id)
+
+
+@login_required
+@never_cache
+def my_document(request, round_id, document_id):
+    """A document the resident attached to their own application (a download)."""
+    household = online.own_household(request.user, round_id)
+    return document_response(online_documents.own_document(household, document_id))
+
+
+def document_response(document):
+    """The file as a download, with the type read from its content when it came in."""
+    from django.http import FileResponse, Http404
+
+    from cityhall.procedures.attachments import content_disposition
+
+    try:
+        handle = document.file.storage.open(document.file.name, "rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle, content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition(document.original_name,
+                                                          document.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,5 +1,6 @@
 """Staff side of the residents' online nursery applications (取組7): the round's list of
-online applications with their status, and on a child's page the document check (書類確認済)
+online applications with their status, and on a child's page the documents the family
+attached (each download audited), the document check (書類確認済)
 or the return to the resident with a reason. Reading goes through `access_application`
 (audited); the changes through `services.online` (audited)."""
 
@@ -12,13 +13,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from cityhall.core.errors import CityhallError
+from cityhall.core.errors import CityhallError, NotFoundError
 from cityhall.core.permissions import can, staff_permission_required
 
 from ..models import AdmissionRound, OnlineStatus
 from ..online_forms import ReturnForm
 from ..permissions import access_application, applications_visible_to
-from ..services import online
+from ..services import online, online_documents
 
 SENT_STATUSES = [OnlineStatus.SUBMITTED, OnlineStatus.VERIFIED, OnlineStatus.RETURNED]
 
@@ -57,6 +58,7 @@ def online_application_context(request, application, return_form=None) -> dict:
                and household.round.state in online.OPEN_STATES)
     return {"household": household, "status_label": household.get_online_status_display(),
             "claims": household.online_claims,
+            "documents": list(household.documents.all()),
             "can_verify": allowed and household.online_status in (OnlineStatus.SUBMITTED,
                                                                   OnlineStatus.RETURNED),
             "can_return": allowed and household.online_status in (OnlineStatus.SUBMITTED,
@@ -104,3 +106,20 @@ def online_return(request, application_id):
     context = _context(request, application)
     context["online"] = online_application_context(request, application, return_form=form)
     return render(request, "childcare/staff/application.html", context, status=400)
+
+
+@never_cache
+@staff_permission_required(online.VERIFY_PERMISSION)
+def online_document(request, application_id, document_id):
+    """A document of the household's online application, for the staff who check it."""
+    from .apply import document_response
+
+    application = access_application(
+        request.user, application_id,
+        purpose=_("Nursery admission: check the documents of an online application"))
+    if not application.household.online_status:
+        raise NotFoundError()
+    document = online_documents.staff_document_read(application=application,
+                                                    document_id=document_id,
+                                                    actor=request.user)
+    return document_response(document)
