@@ -421,3 +421,6 @@ FEEDBACK_RATE_LIMIT_PER_HOUR = int(os.environ.get("FEEDBACK_RATE_LIMIT_PER_HOUR"
 # better result in one run (a background job on the "matching" queue). Between 1 and 480: a run
 # must end well inside the queue's job timeout (RQ: 600 s).
 CHILDCARE_MATCHING_TIME_LIMIT = float(os.environ.get("CHILDCARE_MATCHING_TIME_LIMIT", "30"))
+# How long before online applications close a resident whose nursery application is still a
+# draft (or was returned) is reminded to send it (hours; docs/childcare.md).
+CHILDCARE_UNSENT_REMINDER_HOURS = int(os.environ.get("CHILDCARE_UNSENT_REMINDER_HOURS", "72"))

@@ -65,6 +65,10 @@ class ChildcareConfig(AppConfig):
             description=_("Apply online for a licensed nursery, follow your application and "
                           "see the result."),
             url_name="childcare:apply", order=52))
+        from .tasks import online_unsent_remind_task
+
+        # Unsent applications are reminded before the close (services.online).
+        register_periodic_task(online_unsent_remind_task, every_seconds=3600)
 
         # -- Immunisation records and the personal plan (取組23, imm-parents) --
         from .demo import immunisation_demo_load

@@ -2,10 +2,10 @@
 "matching" queue (a worker may serve only that queue, on a machine of its own), the periodic
 recovery of runs whose worker died (services.jobs), telling online applicants that a
 published round's result is ready, telling a resident that staff returned their online
-application, and printing the letters of a whole round (resumes where
-it stopped). Immunisation (取組23 母子手帳アプリ): the daily pass (reminders and coverage
-figures), ticked every hour by the workers (core.periodic), and the sending of one child's
-reminders. Every task is idempotent."""
+application, reminding residents of unsent applications before the close (hourly), and
+printing the letters of a whole round (resumes where it stopped). Immunisation (取組23
+母子手帳アプリ): the daily pass (reminders and coverage figures), ticked every hour by the
+workers (core.periodic), and the sending of one child's reminders. Every task is idempotent."""
 
 import datetime
 
@@ -145,3 +145,12 @@ def online_return_notify(*, household_id: int, returned_at: str) -> str:
                 url=settings.PORTAL_URL + reverse("childcare:my_application",
                                                   args=[household.round_id]))
     return "sent"
+
+
+@durable_task(queue_name="notifications", max_attempts=3, backoff_seconds=60)
+def online_unsent_remind_task() -> str:
+    """Remind residents whose online application is unsent as the close nears (hourly;
+    services.online.unsent_reminders_send, once per household and close)."""
+    from .services.online import unsent_reminders_send
+
+    return f"reminded {unsent_reminders_send()}"

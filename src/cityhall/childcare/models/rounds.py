@@ -166,6 +166,10 @@ class Household(models.Model):  # 世帯 (of one round)
                                     null=True, blank=True, related_name="+")
     return_reason = models.TextField(_("reason for returning"), blank=True)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    # The close of the window the resident was reminded of while the application was unsent
+    # (a later close, if staff extend the window, is reminded again).
+    unsent_reminded_for = models.DateTimeField(_("reminded to send before"), null=True,
+                                               blank=True)
 
     class Meta:
         ordering = ["round", "family_code"]

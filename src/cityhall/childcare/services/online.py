@@ -19,6 +19,9 @@ application per child):
   read-only for the resident; staff may still verify or return it until the round is run.
 - `online_run_check`: the matching is refused while the window is open or while sent
   applications wait for the check (docs/childcare.md, "Online applications").
+- `unsent_reminders_send`: a resident whose application is still a draft, or was returned,
+  when the close is near (`CHILDCARE_UNSENT_REMINDER_HOURS`) is reminded once to send it: an
+  unsent application takes no part in the selection.
 
 Every write is a keyword-only service with an explicit actor, one transaction and an audit
 event. A resident reaching another's application gets "not found".
@@ -576,3 +579,73 @@ def online_counts(round_: AdmissionRound) -> dict[str, int]:
                                                                           flat=True):
         counts[status] += 1
     return counts
+
+
+# --- the reminder before the close -------------------------------------------------------------
+
+UNSENT_STATUSES = (OnlineStatus.DRAFT, OnlineStatus.RETURNED)
+
+
+def unsent_reminders_due(now=None):
+    """The households to remind now: unsent (draft or returned), with children, in a round
+    that takes online applications and closes within the reminder's lead time, not yet
+    reminded of this close."""
+    from django.conf import settings
+    from django.db.models import F, Q
+
+    now = now or timezone.now()
+    lead = datetime.timedelta(hours=settings.CHILDCARE_UNSENT_REMINDER_HOURS)
+    return (Household.objects.filter(
+        resident__isnull=False, resident__user__is_active=True,
+        online_status__in=UNSENT_STATUSES, applications__isnull=False,
+        round__state__in=OPEN_STATES, round__applications_open_from__lte=now,
+        round__applications_close_at__gt=now,
+        round__applications_close_at__lte=now + lead)
+        .filter(Q(unsent_reminded_for__isnull=True)
+                | ~Q(unsent_reminded_for=F("round__applications_close_at")))
+        .distinct().order_by("round__applications_close_at", "pk"))
+
+
+def unsent_reminders_send(now=None) -> int:
+    """Remind each due resident once per close (the notice's key is the household and the
+    close). The notice goes out before the household is marked: a pass that stops between the
+    two sends the same notice again, which the sender delivers once by its key. Returns how
+    many residents were reminded."""
+    from django.conf import settings
+    from django.urls import reverse
+    from django.utils import translation
+
+    from cityhall.core.notify import notify_user
+
+    sent = 0
+    for household_id in list(unsent_reminders_due(now).values_list("pk", flat=True)):
+        household = (unsent_reminders_due(now).select_related("round", "resident__user")
+                     .filter(pk=household_id).first())
+        if household is None:
+            continue  # sent, withdrawn or reminded by another pass meanwhile
+        close_at = household.round.applications_close_at
+        profile = household.resident
+        with translation.override(profile.preferred_language or "ja"):
+            subject, body = _unsent_notice(household, close_at)
+        notify_user(user=profile.user, topic="childcare.online_application",
+                    key=f"childcare.online_unsent:{household.pk}:{close_at.isoformat()}",
+                    subject=subject, body=body,
+                    url=settings.PORTAL_URL + reverse("childcare:my_application",
+                                                      args=[household.round_id]))
+        Household.objects.filter(pk=household.pk).update(unsent_reminded_for=close_at)
+        sent += 1
+    return sent
+
+
+def _unsent_notice(household: Household, close_at) -> tuple[str, str]:
+    close = timezone.localtime(close_at).strftime("%Y-%m-%d %H:%M")
+    subject = _("Your nursery application is not sent yet")
+    if household.online_status == OnlineStatus.RETURNED:
+        lead = _("The city returned your nursery application for %(round)s for correction. "
+                 "Correct it and send it again before %(close)s: an application not sent "
+                 "by then takes no part in the selection.")
+    else:
+        lead = _("Your nursery application for %(round)s is saved but not sent. Send it "
+                 "before %(close)s: an application not sent by then takes no part in the "
+                 "selection.")
+    return subject, lead % {"round": household.round.name, "close": close}
