@@ -134,6 +134,21 @@ def score_preview(household: Household) -> dict:
             "breakdown": breakdown}
 
 
+def record_children(household: Household, user) -> list:
+    """The children of the resident's immunisation records (取組23, 母子健康手帳) not yet in the
+    application, offered when adding a child so that the family types nothing twice
+    (ワンスオンリー). Only the resident's own records."""
+    from ..models import ChildProfile
+
+    profile = resident_profile_of(user)
+    if profile is None or household.resident_id != profile.pk:
+        return []
+    taken = set(household.applications.values_list("child_name", "date_of_birth"))
+    return [child for child in ChildProfile.objects.filter(guardian=profile)
+            .order_by("date_of_birth", "pk")
+            if (normalise_name(child.name), child.date_of_birth) not in taken]
+
+
 def resident_can_change(household: Household, now=None) -> bool:
     return household.round.takes_online_applications(now)
 

@@ -77,16 +77,21 @@ def _filled_in(round_, user):
 
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_the_residents_pages_are_accessible(browser, demo_site, language):  # noqa: F811
+    from cityhall.childcare.services import immunisation
+
     round_ = _demo_round_open()
     hanako = _user("hanako")
     _household, application = _filled_in(round_, hanako)
+    # A child of her immunisation records, offered on the "add a child" page.
+    immunisation.child_add(actor=hanako, name="港 二郎", name_kana="みなと じろう", sex="",
+                           date_of_birth=datetime.date(2025, 9, 1))
     mine = reverse("childcare:my_application", args=[round_.pk])
     context, page = _signed_in_context(browser, demo_site, hanako, language=language)
     try:
         found = _check_pages(page, demo_site, [
             (reverse("childcare:apply"), False, 200),
             (mine, False, 200),
-            (mine + "children/new/", False, 200),
+            (mine + "children/new/", False, 200),  # with "from your records"
             (mine + "children/new/", True, 400),  # sent empty: every error on its field
             (mine + f"children/{application.pk}/", False, 200),
             (mine + f"children/{application.pk}/wishes/", False, 200),

@@ -174,6 +174,7 @@ def my_child(request, round_id, application_id=None):
     if not online.resident_can_change(household):
         return _closed(request, household)
     nurseries = _eligible_current_nurseries()
+    records = online.record_children(household, request.user) if application is None else []
     if request.method == "POST":
         form = ChildForm(request.POST, nurseries=nurseries)
         if form.is_valid():
@@ -199,11 +200,18 @@ def my_child(request, round_id, application_id=None):
                        "child_name_kana": application.child_name_kana,
                        "date_of_birth": application.date_of_birth,
                        "current_nursery": str(application.current_nursery_id or "")}
+        else:
+            # "Use the details of …": a child of the resident's own immunisation records.
+            chosen = {str(child.pk): child for child in records}.get(
+                request.GET.get("record", ""))
+            if chosen is not None:
+                initial = {"child_name": chosen.name, "child_name_kana": chosen.name_kana,
+                           "date_of_birth": chosen.date_of_birth}
         form = ChildForm(initial=initial, nurseries=nurseries)
         status = 200
     return render(request, "childcare/apply/child.html",
                   {"household": household, "round": household.round, "form": form,
-                   "application": application}, status=status)
+                   "application": application, "records": records}, status=status)
 
 
 @login_required
