@@ -169,10 +169,9 @@ def integration_set_status(request: HttpRequest, reference: str, payload: Status
             auth=ClientToken(), tags=["integration"])
 def integration_attachment(request: HttpRequest, reference: str, attachment_id: uuid.UUID):
     """One attached file of an application of the client's department, as uploaded."""
-    from django.http import FileResponse
 
     from . import services
-    from .attachments import content_disposition
+    from .attachments import download_response
     from .integration import applications_for_client
 
     application = applications_for_client(request.integration_client).filter(
@@ -182,8 +181,5 @@ def integration_attachment(request: HttpRequest, reference: str, attachment_id: 
     attachment = services.attachment_read(
         application=application, attachment_id=attachment_id,
         actor=request.integration_client.acting_user)
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition(attachment.original_name,
-                                                          attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(attachment.file, name=attachment.original_name,
+                             content_type=attachment.content_type)

@@ -416,17 +416,8 @@ def my_document(request, round_id, document_id):
 
 
 def document_response(document):
-    """The file as a download, with the type read from its content when it came in."""
-    from django.http import FileResponse, Http404
+    """The file as a download (the procedures engine's rule for residents' uploads)."""
+    from cityhall.procedures.attachments import download_response
 
-    from cityhall.procedures.attachments import content_disposition
-
-    try:
-        handle = document.file.storage.open(document.file.name, "rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=document.content_type)
-    response["Content-Disposition"] = content_disposition(document.original_name,
-                                                          document.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(document.file, name=document.original_name,
+                             content_type=document.content_type)

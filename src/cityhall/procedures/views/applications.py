@@ -4,7 +4,7 @@ it in and attach files, confirm and submit, follow it, pay its fee online, and i
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cityhall.core.errors import CityhallError
 
 from .. import selectors, services
-from ..attachments import content_disposition
+from ..attachments import download_response
 from ..documents import receipt_pdf
 from ..fees import live_payment_of
 from ..forms_schema import SchemaForm, answer_rows, field_order, label_of, prefill_values
@@ -216,19 +216,8 @@ def _attachment_list(application) -> list:
 
 
 def _attachment_response(attachment):
-
-
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except OSError:
-        raise Http404 from None
-    # The type found in the content when it was uploaded; always a download, never shown
-    # in the portal's own origin.
-    response = FileResponse(handle, content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition(attachment.original_name,
-                                                          attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(attachment.file, name=attachment.original_name,
+                             content_type=attachment.content_type)
 
 
 # --- receipts (受付票) -----------------------------------------------------------------------
