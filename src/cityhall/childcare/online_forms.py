@@ -162,21 +162,26 @@ class ReturnForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    """One document attached to the online application (添付書類)."""
+    """One document attached to the online application (添付書類). The accepted types and the
+    size are the procedures engine's rules for uploads (`services.online_documents`)."""
 
     kind = forms.ChoiceField(label=_("Kind of document"))
     parent = forms.ChoiceField(label=_("Whose situation it shows"), required=False)
-    file = forms.FileField(
-        label=_("File"), widget=forms.FileInput(attrs={
-            "accept": "application/pdf,image/jpeg,image/png,.pdf,.jpg,.jpeg,.png"}))
+    file = forms.FileField(label=_("File"))
 
-    def __init__(self, *args, max_size_label: str = "", **kwargs):
+    def __init__(self, *args, **kwargs):
+        from cityhall.procedures.attachments import megabytes, type_labels
+
         from .models import OnlineDocument
+        from .services.online_documents import document_rules
 
         super().__init__(*args, **kwargs)
+        rules = document_rules()
         self.fields["kind"].choices = [("", _("Choose…")), *OnlineDocument.Kind.choices]
         self.fields["parent"].choices = [("", _("The whole family"))] + [
             (str(value), label) for value, label in OnlineDocument.Parent.choices]
+        self.fields["file"].widget = forms.FileInput(attrs={"accept": ",".join(rules["accept"])})
         self.fields["file"].help_text = _(
-            "PDF, JPEG or PNG, at most %(size)s. A photo of the paper taken with a phone is "
-            "accepted if every word can be read.") % {"size": max_size_label}
+            "%(types)s, at most %(size)s. A photo of the paper taken with a phone is accepted "
+            "if every word can be read.") % {"types": type_labels(rules["accept"]),
+                                             "size": megabytes(rules["max_bytes"])}

@@ -149,6 +149,11 @@ def record_children(household: Household, user) -> list:
             if (normalise_name(child.name), child.date_of_birth) not in taken]
 
 
+def is_sent(household: Household) -> bool:
+    """Sent to the city (waiting for the check, or checked): a change makes it a draft."""
+    return household.online_status in (OnlineStatus.SUBMITTED, OnlineStatus.VERIFIED)
+
+
 def resident_can_change(household: Household, now=None) -> bool:
     return household.round.takes_online_applications(now)
 
@@ -468,7 +473,7 @@ def online_application_submit(*, household: Household, actor) -> Household:
     """Send the application to the city: it waits for staff to check the documents."""
     with transaction.atomic():
         household = _lock_own(household, actor)
-        if household.online_status in (OnlineStatus.SUBMITTED, OnlineStatus.VERIFIED):
+        if is_sent(household):
             raise ValidationFailed(_("This application is already sent."), code="bad_state")
         problems = submit_problems(household)
         if problems:
@@ -550,7 +555,7 @@ def online_application_return(*, household: Household, reason: str, actor) -> Ho
                                % {"count": MAX_REASON}, code="too_long", field="reason")
     with transaction.atomic():
         household = _lock_for_staff(household, actor)
-        if household.online_status not in (OnlineStatus.SUBMITTED, OnlineStatus.VERIFIED):
+        if not is_sent(household):
             raise ValidationFailed(_("Only a sent application can be returned."),
                                    code="bad_state")
         household.online_status = OnlineStatus.RETURNED

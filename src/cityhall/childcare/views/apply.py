@@ -96,8 +96,7 @@ def _household_context(household) -> dict:
             "documents": list(household.documents.all()),
             "sibling_rule_text": rules.get(household.sibling_rule, "")
             if len(children) > 1 else "",
-            "is_sent": household.online_status in (OnlineStatus.SUBMITTED,
-                                                   OnlineStatus.VERIFIED)}
+            "is_sent": online.is_sent(household)}
 
 
 @login_required
@@ -347,12 +346,6 @@ def my_application_withdraw(request, round_id):
                   {"household": household, "round": household.round})
 
 
-def _max_size_label() -> str:
-    from cityhall.procedures.attachments import megabytes
-
-    return megabytes(online_documents.document_rules()["max_bytes"])
-
-
 @login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -361,11 +354,11 @@ def my_documents(request, round_id):
     household = online.own_household(request.user, round_id)
     can_change = online.resident_can_change(household)
     status = 200
-    form = DocumentForm(max_size_label=_max_size_label())
+    form = DocumentForm()
     if request.method == "POST":
         if not can_change:
             return _closed(request, household)
-        form = DocumentForm(request.POST, request.FILES, max_size_label=_max_size_label())
+        form = DocumentForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -383,8 +376,7 @@ def my_documents(request, round_id):
                   {"household": household, "round": household.round, "form": form,
                    "documents": list(household.documents.all()), "can_change": can_change,
                    "max_documents": online_documents.MAX_DOCUMENTS,
-                   "is_sent": household.online_status in (OnlineStatus.SUBMITTED,
-                                                          OnlineStatus.VERIFIED)},
+                   "is_sent": online.is_sent(household)},
                   status=status)
 
 
